@@ -1,0 +1,130 @@
+"""The portal's core data: accounts with roles, and the append-only audit log."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    LEARNER = "learner", _("Learner")
+    PARTNER_STAFF = "partner_staff", _("Partner staff")
+    PROGRAMME_ADMIN = "programme_admin", _("Programme admin")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.update(is_staff=True, is_superuser=True, role=Role.PROGRAMME_ADMIN)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """An account. E-mail is the login; there is no username.
+
+    Personal data: email, first_name, last_name (unused by the portal, kept empty), last_login.
+    """
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField(_("e-mail address"), unique=True)
+    role = models.CharField(
+        _("role"), max_length=20, choices=Role.choices, default=Role.LEARNER, db_index=True
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_learner(self) -> bool:
+        return self.role == Role.LEARNER
+
+    @property
+    def is_partner_staff(self) -> bool:
+        return self.role == Role.PARTNER_STAFF
+
+    @property
+    def is_programme_admin(self) -> bool:
+        return self.role == Role.PROGRAMME_ADMIN
+
+    @property
+    def must_use_mfa(self) -> bool:
+        """Staff of partners, programme admins and anyone who may open the Django admin."""
+        return self.role != Role.LEARNER or self.is_staff or self.is_superuser
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Audit events are append-only.")
+
+    def delete(self):
+        raise TypeError("Audit events are append-only.")
+
+
+class AuditEvent(models.Model):
+    """One thing someone did, kept for accountability. Rows are written once, never changed.
+
+    Personal data: actor (a link to the account; set to null if the account is erased),
+    object_id may point at a personal record. `data` must never hold identifiers such as case
+    numbers, names or e-mail addresses — only ids, states and reasons.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    # No foreign key: the log outlives the partner, and the portal core must not depend on an app.
+    partner_id = models.BigIntegerField(_("partner id"), null=True, blank=True, db_index=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit events are append-only.")

@@ -1,0 +1,41 @@
+"""What each role sees in the navigation and on the home page."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .models import User
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+    url_name: str
+
+
+def _link(label, url_name: str) -> Link:
+    return Link(label=label, url=reverse(url_name), url_name=url_name)
+
+
+def main_links(user: User) -> list[Link]:
+    """The top navigation, by role. Later apps add their pages here."""
+    if not user.is_authenticated:
+        return [_link(_("About"), "portal:landing"), _link(_("Privacy"), "portal:privacy")]
+    links = [_link(_("Home"), "portal:home")]
+    if user.is_programme_admin or user.is_staff:
+        links.append(_link(_("Administration"), "admin:index"))
+    return links
+
+
+def account_links(user: User) -> list[Link]:
+    links = [
+        _link(_("E-mail addresses"), "account_email"),
+        _link(_("Change password"), "account_change_password"),
+        _link(_("Two-factor authentication"), "mfa_index"),
+        _link(_("Signed-in devices"), "usersessions_list"),
+    ]
+    return links
+
+

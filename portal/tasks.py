@@ -1,0 +1,16 @@
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from .emails import email_from_payload
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    retry_backoff_max=3600,
+    max_retries=8,
+)
+def email_send_task(self, payload: dict) -> None:
+    email_from_payload(payload).send()
