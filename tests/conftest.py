@@ -1,0 +1,63 @@
+"""Fixtures shared by the whole suite."""
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from portal.celery import app as celery_app
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM is still used
+# synchronously there, which is safe in tests.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+IN_CI = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def pytest_configure(config):
+    if IN_CI and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        pytest.exit("REQUIRE_SERVICES=1 but the suite is not on PostgreSQL", returncode=3)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collected_static(tmp_path_factory):
+    """Static files as production serves them: hashed names, gzip and brotli copies."""
+    root = tmp_path_factory.mktemp("static")
+    settings.STATIC_ROOT = root
+    call_command("collectstatic", interactive=False, verbosity=0)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery_and_fast_hashing(settings):
+    """Jobs run in-process unless a test starts a real worker (see the `celery_worker` fixture)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate-limit counters live in the cache; start every test with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+def require_postgres():
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        if IN_CI:
+            pytest.fail("PostgreSQL is required in CI")
+        pytest.skip("needs PostgreSQL (make test uses it when it runs on 127.0.0.1:5432)")
+
+
+def require_redis():
+    if not settings.REDIS_URL:
+        if IN_CI:
+            pytest.fail("Redis is required in CI")
+        pytest.skip("needs Redis (make test uses it when it runs on 127.0.0.1:6379)")
