@@ -10,7 +10,9 @@ import socket
 import sys
 
 PG_URL = "postgres://postgres@127.0.0.1:5432/portal"
-REDIS_URL = "redis://127.0.0.1:6379/0"
+# The cache (rate limits) and the Celery broker use separate Redis databases.
+REDIS_URL = "redis://127.0.0.1:6379/1"
+BROKER_URL = "redis://127.0.0.1:6379/2"
 
 
 def reachable(port: int) -> bool:
@@ -33,7 +35,7 @@ def main() -> None:
     if "REDIS_URL" not in env:
         if reachable(6379):
             env["REDIS_URL"] = REDIS_URL
-            env.setdefault("CELERY_BROKER_URL", REDIS_URL)
+            env.setdefault("CELERY_BROKER_URL", BROKER_URL)
         else:
             missing.append("Redis (127.0.0.1:6379)")
     if missing:

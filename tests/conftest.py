@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import uuid
 
 import pytest
 from django.conf import settings
@@ -41,12 +42,12 @@ def _eager_celery_and_fast_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
-    """Rate-limit counters live in the cache; start every test with none."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
+def _own_cache_namespace(settings):
+    """Rate-limit counters live in the (Redis) cache: each test counts in a namespace of its own,
+    so tests running in parallel never see each other's counters and nothing needs flushing."""
+    caches = {alias: dict(config) for alias, config in settings.CACHES.items()}
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = caches
 
 
 def require_postgres():

@@ -1,0 +1,92 @@
+"""Real Chromium, driven by Playwright, against pytest-django's live server.
+
+Every page opens in a fresh browser context at a phone-sized viewport. When a test fails, each of
+its pages is saved to test-results/ as a screenshot and as HTML, so the failure can be looked at.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+CHROMIUM = os.environ.get("PLAYWRIGHT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 360, "height": 740}
+RESULTS = Path(__file__).resolve().parents[2] / "test-results"
+# How long one step (a click, a page load, an expectation) may take before the test fails.
+STEP_TIMEOUT_MS = 10_000
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can tell whether the test failed."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser() -> Browser:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_context(browser, request):
+    """Open browser contexts (phone viewport, English unless told otherwise); all are closed
+    after the test, and on failure their pages are saved to test-results/ first."""
+    contexts: list[BrowserContext] = []
+
+    def make(**options) -> BrowserContext:
+        options.setdefault("viewport", PHONE)
+        options.setdefault("locale", "en-GB")
+        context = browser.new_context(**options)
+        context.set_default_timeout(STEP_TIMEOUT_MS)
+        context.set_default_navigation_timeout(STEP_TIMEOUT_MS)
+        contexts.append(context)
+        return context
+
+    yield make
+
+    report = getattr(request.node, "rep_call", None)
+    failed = report is not None and report.failed
+    for c, context in enumerate(contexts):
+        if failed:
+            _save_pages(context, f"{_safe(request.node.nodeid)}-{c}")
+        context.close()
+
+
+@pytest.fixture
+def page(new_context) -> Page:
+    return new_context().new_page()
+
+
+def _save_pages(context: BrowserContext, stem: str) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    for p, page in enumerate(context.pages):
+        base = RESULTS / f"{stem}-{p}"
+        try:
+            page.screenshot(path=base.with_suffix(".png"), full_page=True)
+            base.with_suffix(".html").write_text(
+                f"<!-- {page.url} -->\n{page.content()}", encoding="utf-8"
+            )
+        except Exception as exc:  # a page that crashed must not hide the test's own failure
+            base.with_suffix(".txt").write_text(f"could not save {page.url}: {exc}")
+
+
+def _safe(nodeid: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.split("::", 1)[-1])[:120]
