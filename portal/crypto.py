@@ -20,7 +20,9 @@ def _derived_key(purpose: str) -> bytes:
 
 
 def configured_keys() -> list[str]:
-    return [k.strip() for k in getattr(settings, "FIELD_ENCRYPTION_KEY", "").split(",") if k.strip()]
+    return [
+        k.strip() for k in getattr(settings, "FIELD_ENCRYPTION_KEY", "").split(",") if k.strip()
+    ]
 
 
 @cache

@@ -41,9 +41,7 @@ class SessionLimitsMiddleware:
             if now - started > settings.SESSION_MAX_AGE.total_seconds():
                 return self._end(request, _("Your session has ended. Please sign in again."))
             if user.must_use_mfa and now - seen > idle_limit:
-                return self._end(
-                    request, _("You were signed out after a period without activity.")
-                )
+                return self._end(request, _("You were signed out after a period without activity."))
             if now - seen >= SEEN_RESOLUTION_SECONDS:
                 request.session[SESSION_SEEN] = now
         return self.get_response(request)

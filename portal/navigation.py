@@ -37,5 +37,3 @@ def account_links(user: User) -> list[Link]:
         _link(_("Signed-in devices"), "usersessions_list"),
     ]
     return links
-
-

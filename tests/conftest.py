@@ -10,16 +10,27 @@ from django.core.management import call_command
 
 from portal.celery import app as celery_app
 
+from .services import IN_CI
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM is still used
 # synchronously there, which is safe in tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-IN_CI = os.environ.get("REQUIRE_SERVICES") == "1"
+pytest_plugins = ["tests.celery_worker"]
 
 
 def pytest_configure(config):
     if IN_CI and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         pytest.exit("REQUIRE_SERVICES=1 but the suite is not on PostgreSQL", returncode=3)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI nothing may pass by skipping: a skipped test fails the run."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if IN_CI and skipped and exitstatus == 0:
+        reporter.write_line(f"REQUIRE_SERVICES=1: {skipped} test(s) skipped — failing the run.")
+        session.exitstatus = 1
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -48,17 +59,3 @@ def _own_cache_namespace(settings):
     caches = {alias: dict(config) for alias, config in settings.CACHES.items()}
     caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
     settings.CACHES = caches
-
-
-def require_postgres():
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        if IN_CI:
-            pytest.fail("PostgreSQL is required in CI")
-        pytest.skip("needs PostgreSQL (make test uses it when it runs on 127.0.0.1:5432)")
-
-
-def require_redis():
-    if not settings.REDIS_URL:
-        if IN_CI:
-            pytest.fail("Redis is required in CI")
-        pytest.skip("needs Redis (make test uses it when it runs on 127.0.0.1:6379)")

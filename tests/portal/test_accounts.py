@@ -113,7 +113,9 @@ def test_repeated_failed_logins_are_rate_limited(client):
             "/accounts/login/", {"login": "target@example.org", "password": "wrong-password-x"}
         )
         assert response.status_code == 200
-    response = client.post("/accounts/login/", {"login": "target@example.org", "password": PASSWORD})
+    response = client.post(
+        "/accounts/login/", {"login": "target@example.org", "password": PASSWORD}
+    )
     assert "_auth_user_id" not in client.session
     assert "Too many failed login attempts" in response.content.decode()
 

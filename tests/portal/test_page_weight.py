@@ -26,9 +26,10 @@ class AssetParser(HTMLParser):
         attrs = dict(attrs)
         if tag == "link" and attrs.get("href") and not attrs["href"].startswith("data:"):
             self.assets.append(attrs["href"])
-        elif tag in {"script", "img", "source", "video", "audio"} and attrs.get("src"):
-            if not attrs["src"].startswith("data:"):
-                self.assets.append(attrs["src"])
+        elif tag in {"script", "img", "source", "video", "audio"}:
+            src = attrs.get("src") or ""
+            if src and not src.startswith("data:"):
+                self.assets.append(src)
 
 
 CSS_URL = re.compile(r"url\(\s*['\"]?(?!data:)([^'\")]+)['\"]?\s*\)")
@@ -97,7 +98,7 @@ def test_static_assets_are_hashed_compressed_and_cached_for_a_year(client):
     parser.feed(_decompress(html))
     stylesheet = next(a for a in parser.assets if "bootstrap" in a)
     assert re.search(r"\.[0-9a-f]{12}\.css$", stylesheet), "hashed file name"
-    response, body = fetch(client, stylesheet)
+    response, _ = fetch(client, stylesheet)
     assert response["Content-Encoding"] == "br"
     assert "immutable" in response["Cache-Control"]
     assert f"max-age={ONE_YEAR}" in response["Cache-Control"]

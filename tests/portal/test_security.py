@@ -151,7 +151,9 @@ def test_staff_without_mfa_is_sent_to_set_it_up_first(client, factory, path):
 @pytest.mark.django_db
 def test_staff_without_mfa_can_still_reach_the_setup_page_and_sign_out(client):
     PartnerStaffFactory(email="newstaff@example.org")
-    response = client.post("/accounts/login/", {"login": "newstaff@example.org", "password": PASSWORD})
+    response = client.post(
+        "/accounts/login/", {"login": "newstaff@example.org", "password": PASSWORD}
+    )
     assert response["Location"] == "/home/"
     response = client.get("/home/", follow=True)
     # allauth asks for the password again before an authenticator is added.

@@ -1,0 +1,77 @@
+"""A real Celery worker process against Redis, for tests that must cross the broker."""
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from portal.celery import app as celery_app
+
+from .services import require_redis
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    if s["ENGINE"] == "django.db.backends.postgresql":
+        return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    return f"sqlite:///{s['NAME']}"
+
+
+@pytest.fixture
+def celery_worker(transactional_db, settings, tmp_path):
+    """Start `celery worker` on a queue of this test's own, sharing the test database.
+
+    Yields the folder where the worker's e-mail backend writes messages.
+    """
+    require_redis()
+    queue = f"test-{uuid.uuid4().hex}"
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    env = dict(
+        os.environ,
+        DATABASE_URL=_database_url(),
+        CELERY_QUEUE=queue,
+        EMAIL_URL=f"filemail:///{outbox}",  # django-environ drops one leading slash
+    )
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 — closed below
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-Q",
+            queue,
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_default_queue = queue
+    try:
+        yield outbox
+    finally:
+        celery_app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        print((tmp_path / "worker.log").read_text()[-3000:])

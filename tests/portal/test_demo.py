@@ -1,0 +1,46 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from portal.models import Role, User
+
+from .conftest import give_totp
+from .factories import PartnerStaffFactory
+
+
+@pytest.mark.django_db
+def test_seed_demo_creates_one_account_per_role_and_can_run_twice(capsys):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    users = {u.email: u for u in User.objects.filter(email__endswith="@demo.example.org")}
+    assert {u.role for u in users.values()} == {
+        Role.LEARNER,
+        Role.PARTNER_STAFF,
+        Role.PROGRAMME_ADMIN,
+    }
+    assert len(users) == 3
+    out = capsys.readouterr().out
+    assert "staff@demo.example.org" in out and "demo_totp" in out
+
+
+@pytest.mark.django_db
+def test_demo_staff_signs_in_with_the_printed_code(client, capsys):
+    call_command("seed_demo")
+    response = client.post(
+        "/accounts/login/",
+        {"login": "staff@demo.example.org", "password": "demo-portal-passphrase"},
+    )
+    assert response["Location"] == "/accounts/2fa/authenticate/"
+    capsys.readouterr()
+    call_command("demo_totp", "staff@demo.example.org")
+    code = capsys.readouterr().out.split()[1]
+    response = client.post("/accounts/2fa/authenticate/", {"code": code})
+    assert response.status_code == 302
+    assert client.get("/home/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_demo_totp_refuses_real_accounts(db):
+    user = PartnerStaffFactory(email="real.staff@ngo.example")
+    give_totp(user)
+    with pytest.raises(CommandError, match="Only the demo accounts"):
+        call_command("demo_totp", "real.staff@ngo.example")

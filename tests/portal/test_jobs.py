@@ -1,0 +1,56 @@
+"""Background jobs: e-mail leaves through Celery, after the transaction commits."""
+
+import time
+
+import pytest
+from django.core import mail
+from django.core.mail import EmailMessage
+from django.db import transaction
+
+from portal.emails import email_from_payload, email_send, email_to_payload
+from portal.tasks import email_send_task
+
+
+def test_email_payload_round_trips_text_and_html():
+    from django.core.mail import EmailMultiAlternatives
+
+    message = EmailMultiAlternatives("Subject", "text body", "from@example.org", ["to@example.org"])
+    message.attach_alternative("<p>html body</p>", "text/html")
+    again = email_from_payload(email_to_payload(message))
+    assert (again.subject, again.body, again.to) == ("Subject", "text body", ["to@example.org"])
+    assert again.alternatives[0][0] == "<p>html body</p>"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_email_is_not_sent_when_the_transaction_rolls_back():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        email_send(EmailMessage("Never", "body", to=["x@example.org"]))
+        raise RuntimeError
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_email_is_sent_after_commit():
+    with transaction.atomic():
+        email_send(EmailMessage("After commit", "body", to=["x@example.org"]))
+        assert mail.outbox == []
+    assert [m.subject for m in mail.outbox] == ["After commit"]
+
+
+def test_email_task_retries_with_backoff_on_mail_server_errors():
+    assert email_send_task.max_retries == 8
+    assert email_send_task.retry_backoff
+
+
+@pytest.mark.worker
+def test_a_real_worker_sends_the_email_through_redis(celery_worker):
+    with transaction.atomic():
+        email_send(EmailMessage("Through the worker", "hello", to=["learner@example.org"]))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list(celery_worker.iterdir()):
+        time.sleep(0.2)
+    files = list(celery_worker.iterdir())
+    assert files, "the worker did not send the e-mail within 60 s"
+    content = files[0].read_text()
+    assert "Subject: Through the worker" in content
+    assert mail.outbox == []  # it was not sent in this process
