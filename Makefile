@@ -38,10 +38,17 @@ format: install ## Format the code with ruff
 	$(VENV)/bin/ruff format .
 
 messages: install ## Extract strings into locale/*/LC_MESSAGES/django.po and compile them
-	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests
+	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=node_modules
 	$(PY) scripts/compile_messages.py
 
-stack: install ## Full stack on PostgreSQL + Redis: web (gunicorn), Celery worker and beat (see README)
-	$(PY) scripts/with_services.py $(VENV)/bin/honcho start
+stack: install ## Full stack on PostgreSQL + Redis: gunicorn, Celery worker and beat (Procfile)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) scripts/with_services.py bash -c '\
+	  python manage.py migrate --noinput && \
+	  python manage.py collectstatic --noinput --verbosity 0 && \
+	  python manage.py seed_demo && \
+	  exec honcho start'
 
-.PHONY: help install run test lint format messages stack
+bench: install ## Run the benchmarks in bench/ (on demand; they print ratios)
+	$(PY) scripts/with_services.py $(PY) -m bench
+
+.PHONY: help install run test lint format messages stack bench
