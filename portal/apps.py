@@ -7,4 +7,4 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self) -> None:
-        from . import checks, middleware  # noqa: F401 — registers checks and signal receivers
+        from . import checks, middleware, receivers  # noqa: F401 — checks and signal receivers

@@ -246,6 +246,13 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 5
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="portal")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Periodic jobs defined in code; beat copies them into its database table, where admins can see them.
+CELERY_BEAT_SCHEDULE = {
+    "sessions-clear-expired": {
+        "task": "portal.tasks.sessions_clear_expired_task",
+        "schedule": timedelta(days=1),
+    },
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Security ---------------------------------------------------------------------------------

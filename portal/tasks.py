@@ -1,6 +1,7 @@
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.core.management import call_command
 
 from .emails import email_from_payload
 
@@ -14,3 +15,9 @@ from .emails import email_from_payload
 )
 def email_send_task(self, payload: dict) -> None:
     email_from_payload(payload).send()
+
+
+@shared_task
+def sessions_clear_expired_task() -> None:
+    """Periodic (daily): drop expired sessions, so the sessions table does not grow forever."""
+    call_command("clearsessions")

@@ -58,3 +58,53 @@ def test_audit_log_is_read_only_in_the_admin(client, admin_with_mfa, rf):
     request = rf.get("/")
     request.user = admin_with_mfa
     assert not model_admin.has_change_permission(request, event)
+
+
+@pytest.mark.django_db
+def test_staff_sign_in_is_audited_but_a_learners_is_not(client):
+    from .factories import PASSWORD, LearnerFactory
+
+    learner = LearnerFactory(email="quiet@example.org")
+    client.post("/accounts/login/", {"login": "quiet@example.org", "password": PASSWORD})
+    assert not AuditEvent.objects.filter(actor=learner).exists()
+
+
+@pytest.mark.django_db
+def test_staff_sign_in_and_authenticator_changes_are_audited(
+    client, django_capture_on_commit_callbacks
+):
+    import time
+
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    from .factories import PASSWORD, PartnerStaffFactory
+
+    staff = PartnerStaffFactory(email="audited@example.org")
+    client.post("/accounts/login/", {"login": "audited@example.org", "password": PASSWORD})
+    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    page = client.get("/accounts/2fa/totp/activate/")
+    secret = page.context["form"].secret
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/2fa/totp/activate/", {"code": code})
+    assert Authenticator.objects.filter(user=staff, type="totp").exists()
+    actions = set(AuditEvent.objects.filter(actor=staff).values_list("action", flat=True))
+    assert {"account.signed_in", "mfa.authenticator_added"} <= actions
+
+
+@pytest.mark.django_db
+def test_expired_sessions_are_cleared_by_the_periodic_job(client, learner):
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from portal.tasks import sessions_clear_expired_task
+
+    client.force_login(learner)
+    Session.objects.update(expire_date=timezone.now() - timezone.timedelta(seconds=1))
+    sessions_clear_expired_task.delay()
+    assert not Session.objects.exists()
+    assert "portal.tasks.sessions_clear_expired_task" in {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
