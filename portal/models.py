@@ -35,9 +35,10 @@ class UserManager(BaseUserManager):
 
 
 class User(AbstractUser):
-    """An account. E-mail is the login; there is no username.
+    """An account. E-mail (or, for learners registered in person, a login code) is the login.
 
-    Personal data: email, first_name, last_name (unused by the portal, kept empty), last_login.
+    Personal data: email, login_code, last_login. Learners registered without an e-mail address
+    get a placeholder address under NO_EMAIL_DOMAIN, to which nothing is ever sent.
     """
 
     username = None
@@ -47,6 +48,15 @@ class User(AbstractUser):
     role = models.CharField(
         _("role"), max_length=20, choices=Role.choices, default=Role.LEARNER, db_index=True
     )
+    # For learners registered in person by a partner: a code to sign in with instead of an
+    # e-mail address, and a one-time password they must replace at their first sign-in.
+    language = models.CharField(
+        _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="en"
+    )
+    login_code = models.CharField(
+        _("login code"), max_length=16, unique=True, null=True, blank=True
+    )
+    password_is_temporary = models.BooleanField(default=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -71,6 +81,10 @@ class User(AbstractUser):
     @property
     def is_programme_admin(self) -> bool:
         return self.role == Role.PROGRAMME_ADMIN
+
+    @property
+    def has_real_email(self) -> bool:
+        return not self.email.endswith("@" + settings.NO_EMAIL_DOMAIN)
 
     @property
     def must_use_mfa(self) -> bool:

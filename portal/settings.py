@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_countries",
+    "rest_framework",
+    "drf_spectacular",
     "django_celery_beat",
     "portal",
     "partners",
@@ -121,6 +124,10 @@ STAFF_SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("STAFF_SESSION_IDLE_MINUT
 # Fernet key(s) for identifiers and TOTP secrets at rest; comma-separated, newest first.
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
 
+# Learners registered in person without an e-mail address get <login code>@NO_EMAIL_DOMAIN
+# (a reserved domain that cannot receive mail); nothing is ever sent there.
+NO_EMAIL_DOMAIN = "no-email.invalid"
+
 # --- Authentication ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
@@ -200,6 +207,16 @@ STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Evidence documents: never served directly, only through a permission-checked view.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private-media")),
+            "base_url": "/no-public-url/",
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    },
     # Hashed names and pre-compressed gzip + brotli copies, served with far-future caching.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
@@ -246,13 +263,27 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 5
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="portal")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Periodic jobs defined in code; beat copies them into its database table, where admins can see them.
+# Periodic jobs defined in code; beat copies them into its table, where admins can see them.
 CELERY_BEAT_SCHEDULE = {
     "sessions-clear-expired": {
         "task": "portal.tasks.sessions_clear_expired_task",
         "schedule": timedelta(days=1),
     },
+    "verifications-expire": {
+        "task": "partners.tasks.verifications_expire_task",
+        "schedule": timedelta(hours=6),
+    },
+    "verification-reminders": {
+        "task": "partners.tasks.verification_reminders_task",
+        "schedule": timedelta(hours=6),
+    },
+    "documents-purge": {
+        "task": "partners.tasks.documents_purge_task",
+        "schedule": timedelta(hours=6),
+    },
 }
+# Evidence documents are deleted this many days after the decision on their application.
+EVIDENCE_RETENTION_DAYS = env.int("EVIDENCE_RETENTION_DAYS", default=30)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Security ---------------------------------------------------------------------------------

@@ -1,0 +1,207 @@
+"""Read queries for partners and applications, always scoped by who is asking.
+
+Every function here costs a fixed number of queries whatever the number of rows.
+"""
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from portal.models import User
+
+from .models import (
+    OPEN_STATUSES,
+    Application,
+    ApplicationStatus,
+    EvidenceDocument,
+    Membership,
+    Partner,
+)
+from .permissions import can_review_for, partner_ids_for_staff
+from .services.applications import case_number_hash
+
+QUEUE_PAGE_SIZE = 25
+
+
+# --- partners -----------------------------------------------------------------------------------
+
+
+def partners_serving(country: str) -> QuerySet[Partner]:
+    """Active partners that serve a country (CountryField(multiple) stores a comma list)."""
+    return (
+        Partner.objects.filter(is_active=True)
+        .filter(
+            Q(countries=country)
+            | Q(countries__startswith=f"{country},")
+            | Q(countries__endswith=f",{country}")
+            | Q(countries__contains=f",{country},")
+        )
+        .order_by("name")
+    )
+
+
+def partner_get_active_or_404(slug: str) -> Partner:
+    return get_object_or_404(Partner, slug=slug, is_active=True)
+
+
+def partner_get_for_staff_or_404(user: User, slug: str) -> Partner:
+    """The partner, if the user is on its staff; 404 otherwise (its existence is no secret,
+    but a stranger has nothing to see there)."""
+    partner = get_object_or_404(Partner, slug=slug)
+    if not can_review_for(user, partner):
+        raise Http404
+    return partner
+
+
+def partners_for_staff(user: User) -> QuerySet[Partner]:
+    return Partner.objects.filter(pk__in=partner_ids_for_staff(user)).order_by("name")
+
+
+def memberships_of_partner(partner: Partner) -> QuerySet[Membership]:
+    return partner.memberships.select_related("user").order_by("user__email")
+
+
+# --- the review queue ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = ApplicationStatus.SUBMITTED
+    country: str = ""
+    older_than_days: int | None = None
+    search: str = ""
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    applications: list[Application]
+    next_cursor: str | None
+    counts: dict[str, int]
+
+
+def _encode_cursor(application: Application) -> str:
+    raw = f"{application.submitted_at.isoformat()}|{application.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode()).decode()
+        stamp, pk = raw.split("|")
+        when = parse_datetime(stamp)
+        return (when, int(pk)) if when else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def application_queue(
+    *, partner: Partner, filters: QueueFilters, cursor: str = "", page_size: int = QUEUE_PAGE_SIZE
+) -> QueuePage:
+    """One page of a partner's applications, oldest first, with keyset pagination.
+
+    Search is exact: by case number (through its keyed hash) or by the learner's e-mail.
+    Costs two queries (the page, the counts) whatever the size of the queue.
+    """
+    base = Application.objects.filter(partner=partner)
+    if filters.country:
+        base = base.filter(country_of_residence=filters.country)
+    if filters.older_than_days:
+        base = base.filter(
+            submitted_at__lte=timezone.now() - timedelta(days=filters.older_than_days)
+        )
+    if filters.search:
+        term = filters.search.strip()
+        matches = Q(learner__email__iexact=term)
+        hashed = case_number_hash(term)
+        if hashed:
+            matches |= Q(case_number_hash=hashed)
+        base = base.filter(matches)
+
+    counts = dict.fromkeys(ApplicationStatus.values, 0)
+    counts.update(
+        {row["status"]: row["n"] for row in base.values("status").annotate(n=Count("id"))}
+    )
+
+    rows = base
+    if filters.status:
+        rows = rows.filter(status=filters.status)
+    position = _decode_cursor(cursor) if cursor else None
+    if position:
+        when, pk = position
+        rows = rows.filter(Q(submitted_at__gt=when) | Q(submitted_at=when, pk__gt=pk))
+    page = list(
+        rows.select_related("learner")
+        .annotate(document_count=Count("documents", filter=Q(documents__purged_at__isnull=True)))
+        .order_by("submitted_at", "pk")[: page_size + 1]
+    )
+    next_cursor = _encode_cursor(page[page_size - 1]) if len(page) > page_size else None
+    return QueuePage(applications=page[:page_size], next_cursor=next_cursor, counts=counts)
+
+
+def application_get_for_reviewer_or_404(user: User, pk: int, partner: Partner) -> Application:
+    """404 both for "missing" and "not yours": an applicant's existence is itself sensitive."""
+    if not can_review_for(user, partner):
+        raise Http404
+    return get_object_or_404(
+        Application.objects.select_related("learner", "partner", "decided_by").prefetch_related(
+            Prefetch("documents", queryset=EvidenceDocument.objects.order_by("uploaded_at", "pk"))
+        ),
+        pk=pk,
+        partner=partner,
+    )
+
+
+# --- the learner's own application --------------------------------------------------------------
+
+
+def application_current_for_learner(user: User) -> Application | None:
+    """The learner's most recent application, with its partner and documents."""
+    return (
+        Application.objects.filter(learner=user)
+        .select_related("partner")
+        .prefetch_related(
+            Prefetch("documents", queryset=EvidenceDocument.objects.order_by("uploaded_at", "pk"))
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def applications_of_learner(user: User) -> QuerySet[Application]:
+    return (
+        Application.objects.filter(learner=user)
+        .select_related("partner")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def application_get_for_learner_or_404(user: User, pk: int) -> Application:
+    return get_object_or_404(
+        Application.objects.select_related("partner").prefetch_related("documents"),
+        pk=pk,
+        learner=user,
+    )
+
+
+def learner_has_open_application(user: User) -> bool:
+    return Application.objects.filter(learner=user, status__in=OPEN_STATUSES).exists()
+
+
+# --- documents ----------------------------------------------------------------------------------
+
+
+def document_get_for_download_or_404(user: User, pk: int) -> EvidenceDocument:
+    """The owner learner, or staff of the application's partner; 404 for anyone else."""
+    document = get_object_or_404(
+        EvidenceDocument.objects.select_related("application"), pk=pk, purged_at__isnull=True
+    )
+    application = document.application
+    if application.learner_id == user.pk or can_review_for(user, application.partner_id):
+        return document
+    raise Http404

@@ -1,0 +1,34 @@
+"""Thin Celery tasks: ids in, one service call, retry policy here, state machine in the service."""
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from .services import notifications, retention
+
+
+@shared_task(
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=8,
+)
+def application_notify_learner_task(application_id: int, event: str) -> None:
+    notifications.application_notify_learner(application_id=application_id, event=event)
+
+
+@shared_task
+def verifications_expire_task() -> None:
+    """Daily: approved applications past their date become expired (learners are told)."""
+    retention.verifications_expire()
+
+
+@shared_task
+def verification_reminders_task() -> None:
+    """Daily: 30 days before a verification expires, remind the learner once."""
+    retention.verification_reminders_send()
+
+
+@shared_task
+def documents_purge_task() -> None:
+    """Daily: delete evidence documents EVIDENCE_RETENTION_DAYS after the decision."""
+    retention.documents_purge()
