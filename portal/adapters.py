@@ -11,6 +11,8 @@ from .emails import email_send
 
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        if email.endswith("@" + settings.NO_EMAIL_DOMAIN):
+            return  # a learner registered in person without an address: nothing to send
         # Rendered here, in the reader's language; delivered by a background job.
         request = context.get("request") or self.request
         ctx = {"email": email, "request": request, "current_site": _site(request)}

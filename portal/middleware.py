@@ -90,3 +90,33 @@ class StaffMFARequiredMiddleware:
             _("Staff accounts must use two-factor authentication. Please set it up to continue."),
         )
         return redirect("mfa_activate_totp")
+
+
+# Pages a learner with a one-time password may open before choosing their own.
+TEMPORARY_PASSWORD_URL_NAMES = {
+    "account_change_password",
+    "account_logout",
+    "set_language",
+    "privacy",
+    "landing",
+}
+
+
+class TemporaryPasswordMiddleware:
+    """Someone signed in with a one-time password (from an access slip) must choose their own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not (user.is_authenticated and user.password_is_temporary):
+            return None
+        match = request.resolver_match
+        if match and match.url_name in TEMPORARY_PASSWORD_URL_NAMES:
+            return None
+        messages.info(request, _("Welcome! Please choose your own password to continue."))
+        return redirect("account_change_password")

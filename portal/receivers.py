@@ -24,6 +24,9 @@ def _audit_staff_sign_out(sender, request, user, **kwargs):
 @receiver(password_changed)
 @receiver(password_reset)
 def _audit_password(sender, request, user, **kwargs):
+    if user.password_is_temporary:
+        user.password_is_temporary = False
+        user.save(update_fields=["password_is_temporary"])
     audit_record(actor=user, action="account.password_changed", target=user)
 
 

@@ -1,0 +1,5 @@
+"""Learner pages (/learn/..., /join/<slug>/)."""
+
+app_name = "learners"
+
+urlpatterns: list = []

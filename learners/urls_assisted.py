@@ -1,0 +1,5 @@
+"""Assisted registration by partner staff (/staff/<slug>/register/...)."""
+
+app_name = "assisted"
+
+urlpatterns: list = []

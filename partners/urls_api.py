@@ -1,0 +1,3 @@
+"""Partner API URLs (/api/...)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Owned by the urls_manage pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Owned by the urls_review pages."""
+
+urlpatterns: list = []
