@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 CHROMIUM = os.environ.get("PLAYWRIGHT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -25,6 +25,7 @@ PHONE = {"width": 360, "height": 740}
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 # How long one step (a click, a page load, an expectation) may take before the test fails.
 STEP_TIMEOUT_MS = 10_000
+expect.set_options(timeout=STEP_TIMEOUT_MS)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -33,6 +34,34 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, except that WhiteNoise serves /static/, as in production.
+
+    pytest-django puts staticfiles' finder-based handler in front of the server; the finders do
+    not know the hashed names (`bootstrap.min.6a7df65a8257.css`) that the manifest storage writes
+    into pages, so every stylesheet would be a 404 and each page would be tested unstyled. Here
+    static requests go through the portal's own middleware stack (WhiteNoise, serving the files
+    that the session's `collected_static` fixture collected).
+    """
+    from pytest_django.live_server_helper import LiveServer
+
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    server = LiveServer(addr, start=False)
+    server.thread.static_handler = _through_the_portal
+    server.start()
+    yield server
+    server.stop()
+
+
+def _through_the_portal(application):
+    return application
 
 
 @pytest.fixture(scope="session")
@@ -78,15 +107,16 @@ def page(new_context) -> Page:
 def _save_pages(context: BrowserContext, stem: str) -> None:
     RESULTS.mkdir(exist_ok=True)
     for p, page in enumerate(context.pages):
-        base = RESULTS / f"{stem}-{p}"
+        base = f"{stem}-{p}"
         try:
-            page.screenshot(path=base.with_suffix(".png"), full_page=True)
-            base.with_suffix(".html").write_text(
+            page.screenshot(path=RESULTS / f"{base}.png", full_page=True)
+            (RESULTS / f"{base}.html").write_text(
                 f"<!-- {page.url} -->\n{page.content()}", encoding="utf-8"
             )
         except Exception as exc:  # a page that crashed must not hide the test's own failure
-            base.with_suffix(".txt").write_text(f"could not save {page.url}: {exc}")
+            (RESULTS / f"{base}.txt").write_text(f"could not save {page.url}: {exc}")
 
 
 def _safe(nodeid: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.split("::", 1)[-1])[:120]
+    """A file name from a test id: `test_x[a-b]` becomes `test_x_a-b_`."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", nodeid.split("::", 1)[-1])[:100]
