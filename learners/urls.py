@@ -1,5 +1,22 @@
 """Learner pages (/learn/..., /join/<slug>/)."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "learners"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("learn/", views.dashboard, name="dashboard"),
+    path("learn/profile/", views.profile, name="profile"),
+    path("learn/apply/", views.choose_partner, name="choose_partner"),
+    path("learn/apply/<slug:slug>/", views.apply, name="apply"),
+    path("learn/application/<int:pk>/edit/", views.application_edit, name="application_edit"),
+    path(
+        "learn/application/<int:pk>/withdraw/",
+        views.application_withdraw_view,
+        name="application_withdraw",
+    ),
+    path("learn/documents/<int:pk>/", views.document_download, name="document_download"),
+    path("join/<slug:slug>/", views.join, name="join"),
+]

@@ -8,8 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .navigation import account_links
-
-PRIVACY_NOTICE_VERSION = "2026-11"
+from .privacy import PRIVACY_NOTICE_VERSION
 
 
 @login_not_required

@@ -18,6 +18,7 @@ PUBLIC = {
     "portal:privacy",
     "healthz",
     "set_language",
+    "learners:join",
     "account_login",
     "account_signup",
     "account_logout",

@@ -1,0 +1,69 @@
+"""Read queries for learner pages, scoped to the learner who is asking.
+
+Every function here costs a fixed number of queries whatever the number of rows.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from partners.models import LIVE_STATUSES, Application, EvidenceDocument, Partner
+from partners.selectors import applications_of_learner, partners_serving
+from portal.models import User
+
+from .models import LearnerProfile
+
+
+def profile_get_for_user(user: User) -> LearnerProfile | None:
+    if not user.is_authenticated:
+        return None
+    return LearnerProfile.objects.filter(user=user).first()
+
+
+@dataclass(frozen=True)
+class LearnerDashboard:
+    profile: LearnerProfile | None
+    # Most recent first; each with its partner and its documents (purged ones included).
+    applications: list[Application]
+
+    @property
+    def current(self) -> Application | None:
+        return self.applications[0] if self.applications else None
+
+    @property
+    def past(self) -> list[Application]:
+        return self.applications[1:]
+
+    @property
+    def has_live_application(self) -> bool:
+        # A learner can only start a new application when nothing is live, so only the most
+        # recent one can be live.
+        return self.current is not None and self.current.status in LIVE_STATUSES
+
+
+def learner_dashboard(user: User) -> LearnerDashboard:
+    """The learner's profile and applications: three queries, whatever the number of rows."""
+    applications = list(
+        applications_of_learner(user).prefetch_related(
+            Prefetch("documents", queryset=EvidenceDocument.objects.order_by("uploaded_at", "pk"))
+        )
+    )
+    return LearnerDashboard(profile=profile_get_for_user(user), applications=applications)
+
+
+def learner_live_application(user: User) -> Application | None:
+    """The learner's open or approved application, if any (at most one, by a DB constraint)."""
+    return (
+        Application.objects.filter(learner=user, status__in=LIVE_STATUSES)
+        .select_related("partner")
+        .first()
+    )
+
+
+def partners_for_learner(profile: LearnerProfile) -> list[Partner]:
+    """Active partners that serve the country the learner lives in, by name."""
+    return list(partners_serving(profile.country_of_residence.code))
+
+
+def partner_serves(partner: Partner, country: str) -> bool:
+    return country in {c.code for c in partner.countries}
