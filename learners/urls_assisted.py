@@ -1,5 +1,17 @@
 """Assisted registration by partner staff (/staff/<slug>/register/...)."""
 
+from django.urls import path
+
+from . import views_assisted
+
 app_name = "assisted"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<slug:slug>/register/", views_assisted.register, name="register"),
+    path("<slug:slug>/register/slip/", views_assisted.slip, name="slip"),
+    path(
+        "<slug:slug>/register/<int:user_id>/new-password/",
+        views_assisted.new_password,
+        name="new_password",
+    ),
+]

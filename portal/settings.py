@@ -288,6 +288,23 @@ CELERY_BEAT_SCHEDULE = {
 EVIDENCE_RETENTION_DAYS = env.int("EVIDENCE_RETENTION_DAYS", default=30)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# --- API (Django REST framework) -----------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Machine clients authenticate with API keys, view by view; no session or basic auth.
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_RATES": {"partner_api": env("PARTNER_API_RATE", default="120/min")},
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Refugee Learner Access Portal API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
 # --- Security ---------------------------------------------------------------------------------
 # Behind TLS in production: HTTPS_ONLY=1 turns on the redirect, HSTS and secure cookies.
 HTTPS_ONLY = env.bool("HTTPS_ONLY", default=False)

@@ -19,6 +19,11 @@ PUBLIC = {
     "healthz",
     "set_language",
     "learners:join",
+    # Machine clients authenticate with a partner API key: a stranger gets a JSON 401.
+    "api:applications",
+    "api:application_detail",
+    "api:application_decision",
+    "api:schema",
     "account_login",
     "account_signup",
     "account_logout",

@@ -1,0 +1,223 @@
+"""Assisted registration: partner staff register a learner they met in person.
+
+The person may have no e-mail address (or no phone of their own), so they get a login code and a
+one-time password on a printed slip; at the first sign-in they choose their own password. The
+partner has seen them, so the application is submitted and approved in the same step.
+"""
+
+import secrets
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from partners.errors import TransitionNotAllowed
+from partners.models import Application, ApplicationStatus, Partner
+from partners.permissions import can_review_for, partner_ids_for_staff
+from partners.services.applications import Decision, application_decide, application_submit
+from portal.crypto import encrypt_text
+from portal.models import Role, User
+from portal.services import audit_record
+
+from .profiles import PRIVACY_NOTICE_VERSION, learner_profile_save
+
+# No 0/O, 1/I/L: the code is read off paper and typed on a phone.
+LOGIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+LOGIN_CODE_LENGTH = 8
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105 (an alphabet)
+PASSWORD_LENGTH = 12
+_CODE_ATTEMPTS = 10
+
+# A verification that came from an in-person registration, which staff may re-issue a
+# one-time password for. Expired ones count: the person still needs to sign in to renew.
+_RESETTABLE_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.EXPIRED)
+
+
+def login_code_generate() -> str:
+    return "".join(secrets.choice(LOGIN_CODE_ALPHABET) for _i in range(LOGIN_CODE_LENGTH))
+
+
+def login_code_display(code: str) -> str:
+    """XXXX-XXXX, easier to read aloud and copy; the sign-in form ignores the dash."""
+    return f"{code[:4]}-{code[4:]}" if code and len(code) == LOGIN_CODE_LENGTH else code or ""
+
+
+def one_time_password_generate() -> str:
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _i in range(PASSWORD_LENGTH))
+
+
+def _email_in_use(email: str) -> bool:
+    return (
+        User.objects.filter(email__iexact=email).exists()
+        or EmailAddress.objects.filter(email__iexact=email).exists()
+    )
+
+
+def _email_taken_error() -> ValidationError:
+    return ValidationError(
+        {
+            "email": _(
+                "An account already uses this e-mail address. The person can sign in with it "
+                "(or reset their password) and apply to your organisation from their account."
+            )
+        },
+        code="email_taken",
+    )
+
+
+def _create_user_with_code(*, email: str, language: str, password: str) -> User:
+    """A learner account with a fresh unique login code; the unique index settles races."""
+    for _attempt in range(_CODE_ATTEMPTS):
+        code = login_code_generate()
+        if User.objects.filter(login_code=code).exists():
+            continue
+        user = User(
+            email=email or f"{code.lower()}@{settings.NO_EMAIL_DOMAIN}",
+            role=Role.LEARNER,
+            language=language,
+            login_code=code,
+            # They must replace it at their first sign-in (TemporaryPasswordMiddleware).
+            password_is_temporary=True,
+        )
+        user.set_password(password)
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError as error:
+            if email and _email_in_use(email):
+                raise _email_taken_error() from error
+            continue  # the same code was taken at the same moment: draw again
+        return user
+    raise RuntimeError("Could not draw an unused login code.")  # pragma: no cover
+
+
+@transaction.atomic
+def learner_register_assisted(
+    *,
+    partner: Partner,
+    display_name: str,
+    language: str,
+    country_of_residence: str,
+    displacement_status: str,
+    email: str = "",
+    phone: str = "",
+    case_number: str = "",
+    acting_user: User,
+) -> tuple[User, str]:
+    """Create a verified learner for someone a partner met in person.
+
+    Returns the learner and their one-time password (plaintext, to print once; never stored).
+    """
+    if not can_review_for(acting_user, partner):
+        raise TransitionNotAllowed(_("Only this organisation's staff can register learners."))
+    if not partner.is_active:
+        raise TransitionNotAllowed(_("This organisation is not taking applications."))
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the portal's languages.")})
+    # Stored lower-case, as allauth stores the addresses of people who sign up themselves.
+    email = (email or "").strip().lower()
+    if email and _email_in_use(email):
+        raise _email_taken_error()
+
+    password = one_time_password_generate()
+    user = _create_user_with_code(email=email, language=language, password=password)
+    # Verified without a confirmation e-mail: for a placeholder address nothing can be sent, and
+    # for a real one a staff member took it from the person face to face.
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    # Consent given in person: the staff member went through the privacy notice with them (the
+    # form makes them confirm it); it is recorded with the notice's version, as online.
+    profile = learner_profile_save(
+        user=user,
+        display_name=display_name,
+        language=language,
+        country_of_residence=country_of_residence,
+        consent=True,
+        acting_user=acting_user,
+    )
+    if phone.strip():
+        profile.phone_encrypted = encrypt_text(phone.strip())
+        profile.save(update_fields=["phone_encrypted", "updated_at"])
+    audit_record(
+        actor=acting_user,
+        action="learner.registered_assisted",
+        target=user,
+        partner_id=partner.pk,
+        data={
+            "has_email": bool(email),
+            "has_phone": bool(phone.strip()),
+            "consent": "in_person",
+            "consent_version": PRIVACY_NOTICE_VERSION,
+        },
+    )
+    application = application_submit(
+        learner=user,
+        partner=partner,
+        displacement_status=displacement_status,
+        country_of_residence=country_of_residence,
+        case_number=case_number,
+        acting_user=acting_user,
+        assisted=True,
+    )
+    application_decide(application=application, decision=Decision.APPROVE, acting_user=acting_user)
+    return user, password
+
+
+def _assisted_by_partners(partner_ids) -> Exists:
+    return Exists(
+        Application.objects.filter(
+            learner=OuterRef("pk"),
+            partner_id__in=partner_ids,
+            assisted=True,
+            status__in=_RESETTABLE_STATUSES,
+        )
+    )
+
+
+def assisted_learner_get_for_staff_or_404(*, user: User, partner: Partner, learner_id: int) -> User:
+    """A learner this partner registered in person and verified; 404 for anyone else."""
+    if not can_review_for(user, partner):
+        raise Http404
+    return get_object_or_404(
+        User.objects.filter(role=Role.LEARNER).filter(_assisted_by_partners([partner.pk])),
+        pk=learner_id,
+    )
+
+
+@transaction.atomic
+def learner_reset_one_time_password(*, learner: User, acting_user: User) -> str:
+    """Issue a new one-time password (for a lost slip). Returns it, to print once.
+
+    Only staff of a partner that registered and verified this learner in person may: a learner
+    who signed up themselves has an e-mail address to reset their password with, and staff must
+    not be able to take over such an account.
+    """
+    registered_by = (
+        Application.objects.filter(
+            learner_id=learner.pk,
+            partner_id__in=partner_ids_for_staff(acting_user),
+            assisted=True,
+            status__in=_RESETTABLE_STATUSES,
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("partner_id", flat=True)
+        .first()
+    )
+    if not learner.is_learner or registered_by is None:
+        raise TransitionNotAllowed(_("You cannot issue a password for this learner."))
+    learner = User.objects.select_for_update().get(pk=learner.pk)
+    password = one_time_password_generate()
+    learner.set_password(password)
+    learner.password_is_temporary = True
+    learner.save(update_fields=["password", "password_is_temporary"])
+    audit_record(
+        actor=acting_user,
+        action="learner.one_time_password_reset",
+        target=learner,
+        partner_id=registered_by,
+    )
+    return password

@@ -1,0 +1,99 @@
+"""Assisted registration pages (/staff/<slug>/register/...), for a partner's reviewers and
+coordinators who register a learner in person and print their access slip."""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from partners.errors import TransitionNotAllowed
+from partners.models import Partner
+from partners.selectors import partner_get_for_staff_or_404
+from portal.models import User
+
+from .forms_assisted import AssistedRegistrationForm
+from .services.assisted import (
+    assisted_learner_get_for_staff_or_404,
+    learner_register_assisted,
+    learner_reset_one_time_password,
+    login_code_display,
+)
+
+# The slip's one-time password waits in the staff member's session until it is shown once.
+SLIP_PASSWORD_KEY = "assisted_slip_password"  # noqa: S105 (a session key name)
+# Which learner the slip is for; kept, so a reload can offer to issue a new password.
+SLIP_LEARNER_KEY = "assisted_slip_learner"
+
+
+def _remember_for_slip(request: HttpRequest, partner: Partner, learner: User, password: str):
+    request.session[SLIP_LEARNER_KEY] = {"partner_id": partner.pk, "user_id": learner.pk}
+    request.session[SLIP_PASSWORD_KEY] = {"user_id": learner.pk, "password": password}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest, slug: str) -> HttpResponse:
+    partner = partner_get_for_staff_or_404(request.user, slug)
+    data = request.POST if request.method == "POST" else None
+    form = AssistedRegistrationForm(data, partner=partner)
+    if request.method == "POST" and form.is_valid():
+        try:
+            learner, password = learner_register_assisted(
+                partner=partner, acting_user=request.user, **form.service_arguments()
+            )
+        except ValidationError as error:  # includes TransitionNotAllowed
+            form.add_error(None, error)
+        else:
+            _remember_for_slip(request, partner, learner, password)
+            messages.success(request, _("The learner is registered and verified."))
+            return redirect("assisted:slip", slug=partner.slug)
+    return render(request, "learners/assisted/register.html", {"partner": partner, "form": form})
+
+
+@never_cache
+@require_GET
+def slip(request: HttpRequest, slug: str) -> HttpResponse:
+    partner = partner_get_for_staff_or_404(request.user, slug)
+    remembered = request.session.get(SLIP_LEARNER_KEY)
+    if not remembered or remembered.get("partner_id") != partner.pk:
+        return render(request, "learners/assisted/slip_none.html", {"partner": partner})
+    try:
+        learner = assisted_learner_get_for_staff_or_404(
+            user=request.user, partner=partner, learner_id=remembered["user_id"]
+        )
+    except Http404:
+        request.session.pop(SLIP_LEARNER_KEY, None)
+        return render(request, "learners/assisted/slip_none.html", {"partner": partner})
+    secret = request.session.pop(SLIP_PASSWORD_KEY, None)
+    password = secret["password"] if secret and secret.get("user_id") == learner.pk else None
+    site = settings.SITE_URL.rstrip("/")
+    context = {
+        "partner": partner,
+        "learner": learner,
+        "login_code": login_code_display(learner.login_code or ""),
+        "password": password,
+        "site_url": site,
+        "site_host": urlsplit(site).netloc or site,
+    }
+    return render(request, "learners/assisted/slip.html", context)
+
+
+@require_POST
+def new_password(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
+    partner = partner_get_for_staff_or_404(request.user, slug)
+    learner = assisted_learner_get_for_staff_or_404(
+        user=request.user, partner=partner, learner_id=user_id
+    )
+    try:
+        password = learner_reset_one_time_password(learner=learner, acting_user=request.user)
+    except TransitionNotAllowed as error:
+        raise Http404 from error
+    _remember_for_slip(request, partner, learner, password)
+    messages.success(request, _("A new one-time password was issued; the old one no longer works."))
+    return redirect("assisted:slip", slug=partner.slug)

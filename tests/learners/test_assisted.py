@@ -1,0 +1,419 @@
+"""Assisted registration: partner staff register a learner in person, print an access slip with a
+login code and a one-time password, and the learner signs in with them and picks a password."""
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.test import Client
+from django.urls import reverse
+
+from learners.models import LearnerProfile
+from learners.services.assisted import (
+    LOGIN_CODE_ALPHABET,
+    learner_register_assisted,
+    learner_reset_one_time_password,
+)
+from partners.errors import TransitionNotAllowed
+from partners.models import Application, ApplicationStatus, StaffRole
+from partners.services.applications import (
+    case_number_hash,
+    case_number_reveal,
+    learner_is_verified,
+)
+from portal.crypto import decrypt_text
+from portal.models import AuditEvent, Role, User
+from portal.privacy import PRIVACY_NOTICE_VERSION
+from tests.partners.factories import ApplicationFactory, MembershipFactory, PartnerFactory
+from tests.portal.conftest import give_totp
+from tests.portal.factories import LearnerFactory, ProgrammeAdminFactory
+
+NEW_PASSWORD = "orchard-lantern-river-58"
+SECRET_RE = re.compile(r'<dd class="slip-secret">([^<]+)</dd>')
+
+
+@pytest.fixture
+def partner(db):
+    return PartnerFactory(countries=["LB", "JO"])
+
+
+@pytest.fixture
+def reviewer(partner):
+    user = MembershipFactory(partner=partner, role=StaffRole.REVIEWER).user
+    give_totp(user)
+    return user
+
+
+@pytest.fixture
+def staff_client(client, reviewer):
+    client.force_login(reviewer)
+    return client
+
+
+def register_url(partner):
+    return reverse("assisted:register", args=[partner.slug])
+
+
+def slip_url(partner):
+    return reverse("assisted:slip", args=[partner.slug])
+
+
+def form_data(**overrides):
+    data = {
+        "display_name": "Amal Haddad",
+        "language": "ar",
+        "country_of_residence": "LB",
+        "displacement_status": "refugee",
+        "email": "",
+        "phone": "+961 3 123 456",
+        "case_number": "LB-2024-77812",
+        "consent": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+def register_and_read_slip(client, partner, **overrides):
+    """Registers through the page; returns (learner, printed login code, one-time password)."""
+    response = client.post(register_url(partner), form_data(**overrides))
+    assert response.status_code == 302, response.content.decode()
+    assert response["Location"] == slip_url(partner)
+    slip = client.get(slip_url(partner))
+    assert slip.status_code == 200
+    code, password = SECRET_RE.findall(slip.content.decode())
+    learner = User.objects.get(login_code=code.replace("-", ""))
+    return learner, code, password
+
+
+def sign_in(client, login, password):
+    return client.post("/accounts/login/", {"login": login, "password": password})
+
+
+# --- registering --------------------------------------------------------------------------------
+
+
+def test_url_names_resolve_to_the_documented_paths():
+    assert reverse("assisted:register", args=["ngo"]) == "/staff/ngo/register/"
+    assert reverse("assisted:slip", args=["ngo"]) == "/staff/ngo/register/slip/"
+    assert (
+        reverse("assisted:new_password", args=["ngo", 5]) == "/staff/ngo/register/5/new-password/"
+    )
+
+
+@pytest.mark.django_db
+def test_register_form_defaults_to_the_partners_first_country_and_says_why_it_asks(
+    staff_client, partner
+):
+    response = staff_client.get(register_url(partner))
+    assert response.status_code == 200
+    page = response.content.decode()
+    first = partner.countries[0].code
+    assert re.search(rf'<option value="{first}"[^>]*selected', page)
+    assert "Kept encrypted" in page  # the help texts say why each item is asked
+    assert "privacy notice" in page
+
+
+@pytest.mark.django_db
+def test_staff_register_a_learner_without_email_who_is_verified_at_once(
+    staff_client, partner, reviewer
+):
+    learner, code, password = register_and_read_slip(staff_client, partner)
+
+    assert re.fullmatch(rf"[{LOGIN_CODE_ALPHABET}]{{4}}-[{LOGIN_CODE_ALPHABET}]{{4}}", code)
+    assert learner.role == Role.LEARNER
+    assert learner.language == "ar"
+    assert learner.email == f"{learner.login_code.lower()}@{settings.NO_EMAIL_DOMAIN}"
+    assert not learner.has_real_email
+    assert learner.password_is_temporary
+    assert learner.check_password(password)
+    assert len(password) >= 12
+    assert EmailAddress.objects.get(user=learner).verified
+    profile = LearnerProfile.objects.get(user=learner)
+    assert profile.display_name == "Amal Haddad"
+    assert profile.country_of_residence == "LB"
+    assert profile.consent_version == PRIVACY_NOTICE_VERSION
+    assert "961" not in profile.phone_encrypted
+    assert decrypt_text(profile.phone_encrypted) == "+961 3 123 456"
+    application = Application.objects.get(learner=learner)
+    assert application.assisted
+    assert application.status == ApplicationStatus.APPROVED
+    assert application.decided_by == reviewer
+    assert case_number_reveal(application) == "LB-2024-77812"
+    assert application.case_number_hash == case_number_hash("lb 2024 77812")
+    assert learner_is_verified(learner)
+    event = AuditEvent.objects.get(action="learner.registered_assisted")
+    assert event.actor == reviewer
+    assert event.partner_id == partner.pk
+    assert event.data["consent"] == "in_person"
+    assert "Amal" not in str(event.data)
+    assert "961" not in str(event.data)
+
+
+@pytest.mark.django_db
+def test_the_slip_shows_the_password_once_and_then_offers_a_new_one(staff_client, partner):
+    learner, code, password = register_and_read_slip(staff_client, partner)
+
+    again = staff_client.get(slip_url(partner))
+    page = again.content.decode()
+    assert again.status_code == 200
+    assert password not in page
+    assert "already shown" in page
+    assert code in page
+    new_password_url = reverse("assisted:new_password", args=[partner.slug, learner.pk])
+    assert f'action="{new_password_url}"' in page
+    assert "no-store" in again["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_the_slip_has_the_address_code_password_partner_and_steps_for_printing(
+    staff_client, partner
+):
+    response = staff_client.post(register_url(partner), form_data(language="en"))
+    page = staff_client.get(slip_url(partner)).content.decode()
+    assert response.status_code == 302
+    assert settings.SITE_URL.rstrip("/") in page
+    assert partner.name in page
+    assert "Enter your login code" in page
+    assert "Choose your own password" in page
+    assert "Print command" in page
+    assert "<script" not in page
+    assert "learners/slip" in page and ".css" in page
+    css_path = finders.find("learners/slip.css")
+    assert css_path
+    with open(css_path) as css:
+        assert "@media print" in css.read()
+
+
+@pytest.mark.django_db
+def test_the_slip_is_written_in_the_learners_language(staff_client, partner):
+    staff_client.post(register_url(partner), form_data(language="ar"))
+    page = staff_client.get(slip_url(partner)).content.decode()
+    assert re.search(r'<section class="slip[^"]*" lang="ar" dir="rtl"', page)
+
+
+@pytest.mark.django_db
+def test_slip_page_without_a_registration_says_there_is_nothing_to_show(staff_client, partner):
+    response = staff_client.get(slip_url(partner))
+    assert response.status_code == 200
+    assert "no access slip" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_staff_register_a_learner_with_an_email_address(staff_client, partner):
+    learner, code, password = register_and_read_slip(
+        staff_client, partner, email="Nour@Example.org", phone="", case_number=""
+    )
+    assert learner.email == "nour@example.org"
+    assert learner.has_real_email
+    assert EmailAddress.objects.get(user=learner).verified
+    assert LearnerProfile.objects.get(user=learner).phone_encrypted == ""
+    application = Application.objects.get(learner=learner)
+    assert application.case_number_encrypted == ""
+    # Either the e-mail address or the code signs them in.
+    assert sign_in(Client(), "nour@example.org", password).status_code == 302
+    assert sign_in(Client(), code, password).status_code == 302
+
+
+@pytest.mark.django_db
+def test_an_email_already_in_use_is_refused_clearly_and_nothing_is_created(staff_client, partner):
+    LearnerFactory(email="taken@example.org")
+    users = User.objects.count()
+    response = staff_client.post(register_url(partner), form_data(email="TAKEN@example.org"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "An account already uses this e-mail address" in page
+    assert 'value="Amal Haddad"' in page  # what was typed is kept
+    assert User.objects.count() == users
+    assert not LearnerProfile.objects.exists()
+    assert not Application.objects.filter(assisted=True).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"consent": ""}, "must agree to the privacy notice"),
+        ({"phone": "call me"}, "Enter a phone number"),
+        ({"display_name": "   "}, "This field is required"),
+        ({"email": "not-an-address"}, "valid email address"),
+        ({"country_of_residence": ""}, "This field is required"),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_message_and_nothing_is_created(
+    staff_client, partner, overrides, message
+):
+    users = User.objects.count()
+    response = staff_client.post(register_url(partner), form_data(**overrides))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert User.objects.count() == users
+
+
+@pytest.mark.django_db
+def test_an_inactive_partner_cannot_register_learners(staff_client, partner):
+    partner.is_active = False
+    partner.save(update_fields=["is_active"])
+    users = User.objects.count()
+    response = staff_client.post(register_url(partner), form_data())
+    assert response.status_code == 200
+    assert "not taking applications" in response.content.decode()
+    assert User.objects.count() == users
+
+
+@pytest.mark.django_db
+def test_a_coordinator_can_register_too(client, partner):
+    coordinator = MembershipFactory(partner=partner, role=StaffRole.COORDINATOR).user
+    give_totp(coordinator)
+    client.force_login(coordinator)
+    learner, _code, _password = register_and_read_slip(client, partner)
+    assert learner_is_verified(learner)
+
+
+# --- the learner signs in -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("form", ["as printed", "without dash", "lowercase"])
+def test_learner_signs_in_with_the_code_and_must_choose_a_password(staff_client, partner, form):
+    learner, code, password = register_and_read_slip(staff_client, partner)
+    typed = {
+        "as printed": code,
+        "without dash": code.replace("-", ""),
+        "lowercase": code.lower(),
+    }[form]
+    browser = Client()
+
+    response = sign_in(browser, typed, password)
+    assert response.status_code == 302
+    assert browser.session["_auth_user_id"] == str(learner.pk)
+    forced = browser.get(reverse("portal:home"))
+    assert forced.status_code == 302
+    assert forced["Location"] == reverse("account_change_password")
+
+    changed = browser.post(
+        reverse("account_change_password"),
+        {"oldpassword": password, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert changed.status_code == 302
+    learner.refresh_from_db()
+    assert not learner.password_is_temporary
+    assert learner.check_password(NEW_PASSWORD)
+    assert browser.get(reverse("portal:home")).status_code == 200
+    dashboard = browser.get(reverse("learners:dashboard"))
+    assert dashboard.status_code == 200
+    assert "text-bg-success" in dashboard.content.decode()  # the "Verified" badge
+    assert learner_is_verified(learner)
+
+
+@pytest.mark.django_db
+def test_a_wrong_password_with_a_real_code_fails_like_any_other(staff_client, partner):
+    _learner, code, _password = register_and_read_slip(staff_client, partner)
+    browser = Client()
+    response = sign_in(browser, code, "not-the-password")
+    assert response.status_code == 200
+    assert "_auth_user_id" not in browser.session
+
+
+# --- a new one-time password --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_staff_issue_a_new_one_time_password_and_the_old_one_stops_working(
+    staff_client, partner, reviewer
+):
+    learner, _code, old_password = register_and_read_slip(staff_client, partner)
+    url = reverse("assisted:new_password", args=[partner.slug, learner.pk])
+
+    response = staff_client.post(url)
+    assert response.status_code == 302
+    assert response["Location"] == slip_url(partner)
+    _code, new_password = SECRET_RE.findall(staff_client.get(slip_url(partner)).content.decode())
+    assert new_password != old_password
+    learner.refresh_from_db()
+    assert learner.password_is_temporary
+    assert not learner.check_password(old_password)
+    assert learner.check_password(new_password)
+    assert AuditEvent.objects.filter(
+        action="learner.one_time_password_reset", actor=reviewer, partner_id=partner.pk
+    ).exists()
+    assert staff_client.get(url).status_code == 405
+
+
+@pytest.mark.django_db
+def test_staff_cannot_reset_the_password_of_a_learner_who_signed_up_themselves(
+    staff_client, partner, reviewer
+):
+    application = ApplicationFactory(partner=partner, status=ApplicationStatus.SUBMITTED)
+    learner = application.learner
+    url = reverse("assisted:new_password", args=[partner.slug, learner.pk])
+    assert staff_client.post(url).status_code == 404
+    with pytest.raises(TransitionNotAllowed):
+        learner_reset_one_time_password(learner=learner, acting_user=reviewer)
+
+
+@pytest.mark.django_db
+def test_staff_of_another_partner_cannot_reset_a_learners_password(staff_client, partner):
+    learner, _code, _password = register_and_read_slip(staff_client, partner)
+    other = PartnerFactory()
+    stranger = MembershipFactory(partner=other, role=StaffRole.COORDINATOR).user
+    give_totp(stranger)
+    browser = Client()
+    browser.force_login(stranger)
+    own_slug = reverse("assisted:new_password", args=[other.slug, learner.pk])
+    their_slug = reverse("assisted:new_password", args=[partner.slug, learner.pk])
+    assert browser.post(own_slug).status_code == 404
+    assert browser.post(their_slug).status_code == 404
+    with pytest.raises(TransitionNotAllowed):
+        learner_reset_one_time_password(learner=learner, acting_user=stranger)
+
+
+# --- who may open these pages -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_staff_of_another_partner_get_404(partner):
+    other = PartnerFactory()
+    stranger = MembershipFactory(partner=other).user
+    give_totp(stranger)
+    browser = Client()
+    browser.force_login(stranger)
+    assert browser.get(register_url(partner)).status_code == 404
+    assert browser.post(register_url(partner), form_data()).status_code == 404
+    assert browser.get(slip_url(partner)).status_code == 404
+    assert not LearnerProfile.objects.exists()
+
+
+@pytest.mark.django_db
+def test_learners_and_programme_admins_get_404(partner):
+    learner = LearnerFactory()
+    admin = ProgrammeAdminFactory()
+    give_totp(admin)
+    for user in (learner, admin):
+        browser = Client()
+        browser.force_login(user)
+        assert browser.get(register_url(partner)).status_code == 404
+        assert browser.get(slip_url(partner)).status_code == 404
+        assert browser.post(register_url(partner), form_data()).status_code == 404
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_are_sent_to_sign_in(client, partner):
+    response = client.get(register_url(partner))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.django_db
+def test_the_service_refuses_someone_not_on_the_partners_staff(partner):
+    with pytest.raises(TransitionNotAllowed):
+        learner_register_assisted(
+            partner=partner,
+            display_name="X",
+            language="en",
+            country_of_residence="LB",
+            displacement_status="refugee",
+            acting_user=LearnerFactory(),
+        )
+    assert not User.objects.filter(login_code__isnull=False).exists()
