@@ -117,11 +117,12 @@ def application_queue(
         )
     if filters.search:
         term = filters.search.strip()
-        matches = Q(learner__email__iexact=term)
-        hashed = case_number_hash(term)
-        if hashed:
-            matches |= Q(case_number_hash=hashed)
-        base = base.filter(matches)
+        # An e-mail address has an "@"; anything else is a case number, compared only through
+        # its keyed hash, so the plaintext never reaches the database or its query log.
+        if "@" in term:
+            base = base.filter(learner__email__iexact=term)
+        else:
+            base = base.filter(case_number_hash=case_number_hash(term) or "-")
 
     counts = dict.fromkeys(ApplicationStatus.values, 0)
     counts.update(
