@@ -32,3 +32,8 @@ def verification_reminders_task() -> None:
 def documents_purge_task() -> None:
     """Daily: delete evidence documents EVIDENCE_RETENTION_DAYS after the decision."""
     retention.documents_purge()
+
+
+# Tasks of the coordinator pages live in their own module; importing them here registers them
+# with every worker (Celery autodiscovers only `tasks.py`).
+from .tasks_manage import invitation_batch_send_task, invitation_batches_reconcile_task  # noqa: E402, F401

@@ -5,4 +5,5 @@ from .urls_review import urlpatterns as review_patterns
 
 app_name = "partners"
 
-urlpatterns = [*review_patterns, *manage_patterns]
+# Fixed paths (partners/, invitations/) come before the <slug>/... patterns.
+urlpatterns = [*manage_patterns, *review_patterns]

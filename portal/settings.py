@@ -279,6 +279,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partners.tasks.verification_reminders_task",
         "schedule": timedelta(hours=6),
     },
+    "invitation-batches-reconcile": {
+        "task": "partners.tasks_manage.invitation_batches_reconcile_task",
+        "schedule": timedelta(minutes=10),
+    },
     "documents-purge": {
         "task": "partners.tasks.documents_purge_task",
         "schedule": timedelta(hours=6),

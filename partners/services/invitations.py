@@ -1,0 +1,323 @@
+"""Bulk learner invitations: a coordinator uploads a CSV, the portal e-mails each person a link
+to join through the partner, in the background, once per person."""
+
+import csv
+import io
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from portal.emails import email_send
+from portal.models import User
+from portal.services import audit_record
+
+from ..errors import TransitionNotAllowed
+from ..models import InvitationBatch, InvitationRow, Partner
+from ..permissions import can_coordinate
+
+MAX_CSV_BYTES = 1024 * 1024
+MAX_CSV_ROWS = 5000
+REQUIRED_COLUMNS = ("email",)
+OPTIONAL_COLUMNS = ("name", "language")
+INVITATION_TEMPLATE = "partners/email/learner_invitation"
+# A batch still waiting or sending after this long lost its job (e.g. Redis was down): re-enqueue.
+STUCK_AFTER = timedelta(minutes=15)
+
+Result = InvitationRow.Result
+
+
+def join_url(partner: Partner) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}/join/{partner.slug}/"
+
+
+def _language_codes() -> dict[str, str]:
+    return {code.lower(): code for code, _name in settings.LANGUAGES}
+
+
+def _read_csv(csv_file: UploadedFile) -> list[tuple[int, dict[str, str]]]:
+    """(line number, {column: value}) for each non-blank data line; raises TransitionNotAllowed
+    with a message for the coordinator when the file cannot be used at all."""
+    if csv_file.size is not None and csv_file.size > MAX_CSV_BYTES:
+        raise TransitionNotAllowed(
+            _("The file is larger than 1 MB. Please split it into smaller files."), code="too_big"
+        )
+    raw = csv_file.read(MAX_CSV_BYTES + 1)
+    if len(raw) > MAX_CSV_BYTES:
+        raise TransitionNotAllowed(
+            _("The file is larger than 1 MB. Please split it into smaller files."), code="too_big"
+        )
+    try:
+        text = raw.decode("utf-8-sig")  # Excel writes a byte-order mark; it does not matter
+    except UnicodeDecodeError as error:
+        raise TransitionNotAllowed(
+            _(
+                "The file is not in UTF-8. In your spreadsheet, save it as “CSV UTF-8” and "
+                "upload it again."
+            ),
+            code="encoding",
+        ) from error
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise TransitionNotAllowed(_("The file is empty."), code="empty")
+        columns = [h.strip().lower() for h in header]
+        unknown = [c for c in columns if c and c not in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)]
+        if "email" not in columns or unknown or len(set(columns)) != len(columns):
+            raise TransitionNotAllowed(
+                _(
+                    "The first line must name the columns: email,name,language (name and "
+                    "language may be left out). This file's first line is: %(header)s"
+                )
+                % {"header": ",".join(header)[:200]},
+                code="header",
+            )
+        rows = []
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            if len(rows) >= MAX_CSV_ROWS:
+                raise TransitionNotAllowed(
+                    _("The file has more than %(max)d people. Please split it into smaller files.")
+                    % {"max": MAX_CSV_ROWS},
+                    code="too_many_rows",
+                )
+            record = {
+                column: (values[i].strip() if i < len(values) else "")
+                for i, column in enumerate(columns)
+                if column
+            }
+            record["_extra"] = "1" if any(v.strip() for v in values[len(columns) :]) else ""
+            rows.append((reader.line_num, record))
+    except csv.Error as error:
+        raise TransitionNotAllowed(
+            _("The file could not be read as CSV (line %(line)d).") % {"line": reader.line_num},
+            code="csv",
+        ) from error
+    if not rows:
+        raise TransitionNotAllowed(
+            _("The file has a header line but nobody to invite."), code="no_rows"
+        )
+    return rows
+
+
+# Why a line was not sent. The code is stored (InvitationRow.error); the sentence is written
+# when the page is shown, in the language of whoever reads it.
+REASONS = {
+    "extra_values": _lazy("This line has more values than the header has columns."),
+    "missing_email": _lazy("The e-mail address is missing."),
+    "invalid_email": _lazy("This is not a valid e-mail address."),
+    "name_too_long": _lazy("The name is longer than 200 characters."),
+    "unknown_language": _lazy("Unknown language “%(language)s”; use one of: %(codes)s."),
+    "repeated_in_file": _lazy("This address is already earlier in the file."),
+    "has_account": _lazy("This address already has an account."),
+    "invited_before": _lazy("You invited this address before."),
+}
+
+
+def invitation_row_reason(row: InvitationRow) -> str:
+    """The reason a line was not sent, as a sentence in the active language ("" if none)."""
+    message = REASONS.get(row.error)
+    if message is None:
+        return row.error
+    if row.error == "unknown_language":
+        codes = ", ".join(code for code, _name in settings.LANGUAGES)
+        return str(message) % {"language": row.language, "codes": codes}
+    return str(message)
+
+
+def _check_row(record: dict[str, str], languages: dict[str, str]) -> tuple[str, str, str, str]:
+    """(email, name, language, reason code if invalid)."""
+    email = record.get("email", "")
+    name = record.get("name", "")
+    language = record.get("language", "").lower()
+    if record.get("_extra"):
+        return email, name, language, "extra_values"
+    if not email:
+        return email, name, language, "missing_email"
+    try:
+        validate_email(email)
+    except ValidationError:
+        return email, name, language, "invalid_email"
+    if len(email) > 254 or email.lower().endswith("@" + settings.NO_EMAIL_DOMAIN):
+        return email, name, language, "invalid_email"
+    if len(name) > 200:
+        return email, name[:200], language, "name_too_long"
+    if not language:
+        language = settings.LANGUAGE_CODE
+    elif language in languages:
+        language = languages[language]
+    else:
+        return email, name, language[:10], "unknown_language"
+    return email, name, language, ""
+
+
+@transaction.atomic
+def invitation_batch_create(
+    *, partner: Partner, csv_file: UploadedFile, acting_user: User
+) -> InvitationBatch:
+    """Check the file and every line, store the results, and send the invitations after commit.
+
+    A line is invalid (bad e-mail address, unknown language) or a duplicate (the address is
+    earlier in the file, already has an account, or was invited by this partner before);
+    only the rest are sent.
+    """
+    if not can_coordinate(acting_user, partner):
+        raise TransitionNotAllowed(_("Only a coordinator can invite learners."))
+    if not partner.is_active:
+        raise TransitionNotAllowed(
+            _("This organisation is not active on the portal, so it cannot invite learners.")
+        )
+    records = _read_csv(csv_file)
+    languages = _language_codes()
+
+    checked = [(line, *_check_row(record, languages)) for line, record in records]
+    typed = {email for _line, email, _n, _l, reason in checked if not reason}
+    addresses = {email.lower() for email in typed}
+    # Accounts' addresses are stored as typed at sign-up (allauth lowercases them); asking for
+    # both spellings uses the unique index instead of scanning every account.
+    with_account = {
+        email.lower()
+        for email in User.objects.filter(email__in=typed | addresses).values_list(
+            "email", flat=True
+        )
+    }
+    invited_before = set(
+        InvitationRow.objects.annotate(address=Lower("email"))
+        .filter(
+            batch__partner=partner,
+            address__in=addresses,
+            result__in=[Result.PENDING, Result.SENT],
+        )
+        .values_list("address", flat=True)
+    )
+
+    batch = InvitationBatch.objects.create(
+        partner=partner, created_by=acting_user, total=len(checked)
+    )
+    seen: set[str] = set()
+    rows = []
+    for line, email, name, language, reason in checked:
+        result = Result.INVALID if reason else Result.PENDING
+        address = email.lower()
+        if not reason:
+            if address in seen:
+                result, reason = Result.DUPLICATE, "repeated_in_file"
+            elif address in with_account:
+                result, reason = Result.DUPLICATE, "has_account"
+            elif address in invited_before:
+                result, reason = Result.DUPLICATE, "invited_before"
+            seen.add(address)
+        rows.append(
+            InvitationRow(
+                batch=batch,
+                line=line,
+                email=email[:254],
+                name=name[:200],
+                language=language[:10],
+                result=result,
+                error=reason[:200],
+            )
+        )
+    InvitationRow.objects.bulk_create(rows, batch_size=1000)
+    counts = {result: sum(1 for row in rows if row.result == result) for result in Result.values}
+    audit_record(
+        actor=acting_user,
+        action="invitation_batch.created",
+        target=batch,
+        partner_id=partner.pk,
+        data={"rows": len(rows), **counts},
+    )
+    _enqueue(batch.pk)
+    return batch
+
+
+def _enqueue(batch_id: int) -> None:
+    from ..tasks_manage import invitation_batch_send_task
+
+    invitation_batch_send_task.delay_on_commit(batch_id)
+
+
+def _invitation_message(row: InvitationRow, partner: Partner) -> EmailMultiAlternatives:
+    context = {
+        "name": row.name,
+        "partner": partner,
+        "join_url": join_url(partner),
+        "site_url": settings.SITE_URL.rstrip("/"),
+    }
+    with translation.override(row.language or settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"{INVITATION_TEMPLATE}_subject.txt", context).split())
+        body = render_to_string(f"{INVITATION_TEMPLATE}_message.txt", context).strip()
+    return EmailMultiAlternatives(subject, body, to=[row.email])
+
+
+def invitation_batch_send(*, batch_id: int) -> int:
+    """Send every waiting line of a batch; returns how many were sent by this run.
+
+    Idempotent: each line is claimed with a conditional UPDATE (pending → sent) in its own
+    transaction before its e-mail is queued, so a re-run or a second worker never sends twice.
+    """
+    batch = InvitationBatch.objects.select_related("partner").filter(pk=batch_id).first()
+    if batch is None or batch.status == InvitationBatch.Status.DONE:
+        return 0
+    InvitationBatch.objects.filter(pk=batch_id, status=InvitationBatch.Status.PENDING).update(
+        status=InvitationBatch.Status.RUNNING
+    )
+    sent = 0
+    pending_ids = list(
+        batch.rows.filter(result=Result.PENDING).order_by("line").values_list("pk", flat=True)
+    )
+    for row_id in pending_ids:
+        with transaction.atomic():
+            claimed = InvitationRow.objects.filter(pk=row_id, result=Result.PENDING).update(
+                result=Result.SENT
+            )
+            if not claimed:
+                continue  # another run got there first
+            row = InvitationRow.objects.get(pk=row_id)
+            # Queued on commit of the claim: no claim, no e-mail.
+            email_send(_invitation_message(row, batch.partner))
+        sent += 1
+    with transaction.atomic():
+        finished = (
+            InvitationBatch.objects.filter(pk=batch_id, status=InvitationBatch.Status.RUNNING)
+            .exclude(rows__result=Result.PENDING)
+            .update(status=InvitationBatch.Status.DONE)
+        )
+        if finished:
+            audit_record(
+                actor=None,
+                action="invitation_batch.sent",
+                target=batch,
+                partner_id=batch.partner_id,
+                data={"sent_by_this_run": sent},
+            )
+    return sent
+
+
+def invitation_batches_stuck() -> list[int]:
+    """Batches whose job seems lost (still waiting or sending long after upload)."""
+    return list(
+        InvitationBatch.objects.filter(
+            status__in=[InvitationBatch.Status.PENDING, InvitationBatch.Status.RUNNING],
+            created_at__lt=timezone.now() - STUCK_AFTER,
+        ).values_list("pk", flat=True)
+    )
+
+
+def invitation_batches_reconcile() -> int:
+    """Re-enqueue stuck batches; safe because sending is idempotent."""
+    stuck = invitation_batches_stuck()
+    for batch_id in stuck:
+        _enqueue(batch_id)
+    return len(stuck)
