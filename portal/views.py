@@ -27,6 +27,11 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """Where "home" is depends on the role: learners and staff have their own start pages."""
+    if request.user.is_learner:
+        return redirect("learners:dashboard")
+    if request.user.is_partner_staff:
+        return redirect("partners:staff_home")
     return render(request, "portal/home.html", {"account_links": account_links(request.user)})
 
 

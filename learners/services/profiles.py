@@ -7,10 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import User
-from portal.services import audit_record
 
 # The notice's version lives with the notice page; consent records which version was agreed to.
 from portal.privacy import PRIVACY_NOTICE_VERSION
+from portal.services import audit_record
 
 from ..models import LearnerProfile
 

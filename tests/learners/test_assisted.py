@@ -300,7 +300,7 @@ def test_learner_signs_in_with_the_code_and_must_choose_a_password(staff_client,
     learner.refresh_from_db()
     assert not learner.password_is_temporary
     assert learner.check_password(NEW_PASSWORD)
-    assert browser.get(reverse("portal:home")).status_code == 200
+    assert browser.get(reverse("portal:home"))["Location"] == reverse("learners:dashboard")
     dashboard = browser.get(reverse("learners:dashboard"))
     assert dashboard.status_code == 200
     assert "text-bg-success" in dashboard.content.decode()  # the "Verified" badge

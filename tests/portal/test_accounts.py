@@ -128,7 +128,10 @@ def test_learner_signs_in_with_email_and_password(client):
     )
     assert response.status_code == 302
     assert response["Location"] == "/home/"
-    assert "reader@example.org" in client.get("/home/").content.decode()
+    # A learner's home is their dashboard, which first asks for a profile.
+    response = client.get("/home/", follow=True)
+    assert [url for url, _ in response.redirect_chain] == ["/learn/", "/learn/profile/"]
+    assert response.status_code == 200
 
 
 @pytest.mark.django_db

@@ -1,6 +1,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from partners.models import Application
 from portal.models import Role, User
 
 from .conftest import give_totp
@@ -17,7 +18,8 @@ def test_seed_demo_creates_one_account_per_role_and_can_run_twice(capsys):
         Role.PARTNER_STAFF,
         Role.PROGRAMME_ADMIN,
     }
-    assert len(users) == 3
+    assert len(users) == 3 + 3  # one per role, and three applicants
+    assert Application.objects.filter(partner__slug="demo-refugee-support").count() == 3
     out = capsys.readouterr().out
     assert "staff@demo.example.org" in out and "demo_totp" in out
 
@@ -35,7 +37,10 @@ def test_demo_staff_signs_in_with_the_printed_code(client, capsys):
     code = capsys.readouterr().out.split()[1]
     response = client.post("/accounts/2fa/authenticate/", {"code": code})
     assert response.status_code == 302
-    assert client.get("/home/").status_code == 200
+    queue = client.get("/home/", follow=True)
+    assert queue.request["PATH_INFO"] == "/staff/demo-refugee-support/applications/"
+    assert queue.status_code == 200
+    assert "applicant1@demo.example.org" in queue.content.decode()
 
 
 @pytest.mark.django_db

@@ -107,14 +107,14 @@ def test_staff_session_ends_after_thirty_idle_minutes(client, staff_with_mfa):
 def test_staff_session_survives_twenty_nine_idle_minutes(client, staff_with_mfa):
     client.force_login(staff_with_mfa)
     age_session(client, seen_ago=29 * 60)
-    assert client.get("/home/").status_code == 200
+    assert client.get("/accounts/email/").status_code == 200
 
 
 @pytest.mark.django_db
 def test_learner_session_is_not_ended_by_idleness(client, learner):
     client.force_login(learner)
     age_session(client, started_ago=3 * 60 * 60, seen_ago=3 * 60 * 60)
-    assert client.get("/home/").status_code == 200
+    assert client.get("/accounts/email/").status_code == 200
 
 
 @pytest.mark.django_db
@@ -176,7 +176,8 @@ def test_staff_without_mfa_can_still_reach_the_setup_page_and_sign_out(client):
 @pytest.mark.django_db
 def test_learner_is_not_asked_for_mfa(client, learner):
     client.force_login(learner)
-    assert client.get("/home/").status_code == 200
+    assert client.get("/accounts/email/").status_code == 200
+    assert client.get("/home/")["Location"] == "/learn/"
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Demo accounts for trying the portal: a programme admin, a partner staff member and a learner."""
+"""Demo data for trying the portal: a programme admin, a partner with a coordinator, learners."""
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -6,11 +6,19 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from learners.models import LearnerProfile
+from learners.services.profiles import learner_profile_save
+from partners.models import Application, DisplacementStatus, Membership, Partner, StaffRole
+from partners.services.applications import application_submit
+from partners.services.partners import partner_create
 from portal.models import Role, User
 from portal.services import audit_record
 
 DEMO_DOMAIN = "demo.example.org"
 DEMO_PASSWORD = "demo-portal-passphrase"  # noqa: S105 — printed for the demo on purpose
+DEMO_PARTNER_SLUG = "demo-refugee-support"
+# Learners with an application waiting in the demo partner's review queue.
+DEMO_APPLICANTS = 3
 DEMO_ACCOUNTS = [
     (f"admin@{DEMO_DOMAIN}", Role.PROGRAMME_ADMIN),
     (f"staff@{DEMO_DOMAIN}", Role.PARTNER_STAFF),
@@ -20,6 +28,25 @@ DEMO_ACCOUNTS = [
 
 def is_demo_account(user: User) -> bool:
     return user.email.endswith(f"@{DEMO_DOMAIN}")
+
+
+def _demo_learner(email: str, name: str) -> User:
+    user, _ = User.objects.get_or_create(email=email, defaults={"role": Role.LEARNER})
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    if not LearnerProfile.objects.filter(user=user).exists():
+        learner_profile_save(
+            user=user,
+            display_name=name,
+            language="en",
+            country_of_residence="JO",
+            consent=True,
+            acting_user=user,
+        )
+    return user
 
 
 class Command(BaseCommand):
@@ -45,6 +72,7 @@ class Command(BaseCommand):
                 TOTP.activate(user, generate_totp_secret())
             if created:
                 audit_record(actor=None, action="demo.account_created", target=user)
+        self._partner_and_applicants()
 
         self.stdout.write(
             self.style.SUCCESS("Demo accounts are ready.")
@@ -54,9 +82,41 @@ Open http://127.0.0.1:8000/ and sign in with one of these (password for all: {DE
   staff     staff@{DEMO_DOMAIN}   (partner staff; two-factor authentication is on)
   admin     admin@{DEMO_DOMAIN}   (programme admin; two-factor authentication is on;
                                    also opens the Django admin at /admin/)
+The staff member coordinates the partner "Demo Refugee Support" (Jordan, Lebanon, Türkiye), whose
+review queue holds {DEMO_APPLICANTS} applications; the learner can apply to it.
 Staff and admins are asked for an authenticator code after the password. In the demo, get the
 current code with:
   .venv/bin/python manage.py demo_totp staff@{DEMO_DOMAIN}
 or add the account to an authenticator app with the secret that command prints.
 """
         )
+
+    def _partner_and_applicants(self) -> None:
+        admin = User.objects.get(email=f"admin@{DEMO_DOMAIN}")
+        partner = Partner.objects.filter(slug=DEMO_PARTNER_SLUG).first() or partner_create(
+            name="Demo Refugee Support",
+            slug=DEMO_PARTNER_SLUG,
+            countries=["JO", "LB", "TR"],
+            contact_email=f"contact@{DEMO_DOMAIN}",
+            description="A demo partner organisation that verifies learners in Jordan, "
+            "Lebanon and Türkiye.",
+            acting_user=admin,
+        )
+        # Demo fixture: the coordinator joins directly instead of through an e-mailed invitation.
+        Membership.objects.get_or_create(
+            user=User.objects.get(email=f"staff@{DEMO_DOMAIN}"),
+            partner=partner,
+            defaults={"role": StaffRole.COORDINATOR},
+        )
+        _demo_learner(f"learner@{DEMO_DOMAIN}", "Demo Learner")
+        for n in range(1, DEMO_APPLICANTS + 1):
+            applicant = _demo_learner(f"applicant{n}@{DEMO_DOMAIN}", f"Demo Applicant {n}")
+            if not Application.objects.filter(learner=applicant).exists():
+                application_submit(
+                    learner=applicant,
+                    partner=partner,
+                    displacement_status=DisplacementStatus.REFUGEE,
+                    country_of_residence="JO",
+                    case_number=f"DEMO-{n:03d}",
+                    acting_user=applicant,
+                )
