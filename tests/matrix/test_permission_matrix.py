@@ -1,0 +1,178 @@
+"""Every portal URL by every role, including staff of another partner.
+
+Codes: a number is the status; "login" is a redirect to sign in; "→/path" a redirect there.
+POST-only URLs answer a GET with 405 for everyone; what matters there is the POST matrix below,
+where everyone but the rightful role gets 404 (or is sent to sign in) and nothing changes.
+allauth's and the Django admin's URLs are walked in tests/portal/test_url_permissions.py.
+"""
+
+import pytest
+from django.test import Client
+
+from partners.models import Application, Membership, PartnerApiKey, StaffInvitation
+from tests.portal.urlwalk import walk_urls
+
+from .urls import KWARGS, url_for
+from .world import ROLES, build_world
+
+R = ROLES  # anonymous, learner_a, learner_b, reviewer_a, reviewer_b, coordinator_a, admin
+
+
+def row(*codes):
+    assert len(codes) == len(ROLES)
+    return dict(zip(ROLES, codes, strict=True))
+
+
+LEARNER_ONLY = row("login", 200, 200, 404, 404, 404, 404)
+ADMIN_ONLY = row("login", 404, 404, 404, 404, 404, 200)
+COORDINATOR_A_ONLY = row("login", 404, 404, 404, 404, 200, 404)
+STAFF_OF_A = row("login", 404, 404, 200, 404, 200, 404)
+POST_ONLY = row("login", 405, 405, 405, 405, 405, 405)
+API_KEY_ONLY = row(401, 401, 401, 401, 401, 401, 401)
+PUBLIC = row(200, 200, 200, 200, 200, 200, 200)
+
+GET_MATRIX = {
+    "portal:landing": row(200, "→/home/", "→/home/", "→/home/", "→/home/", "→/home/", "→/home/"),
+    "portal:privacy": PUBLIC,
+    "portal:home": row("login", "→/learn/", "→/learn/", "→/staff/", "→/staff/", "→/staff/", 200),
+    "healthz": PUBLIC,
+    "set_language": row("→/", "→/", "→/", "→/", "→/", "→/", "→/"),
+    "learners:dashboard": LEARNER_ONLY,
+    "learners:profile": LEARNER_ONLY,
+    # learner_a already has an application in progress, so they are sent to their dashboard.
+    "learners:choose_partner": row("login", "→/learn/", 200, 404, 404, 404, 404),
+    "learners:apply": row("login", "→/learn/", 200, 404, 404, 404, 404),
+    # Only the owner; the application is not waiting for information, so back to the dashboard.
+    "learners:application_edit": row("login", "→/learn/", 404, 404, 404, 404, 404),
+    "learners:application_withdraw": row("login", 200, 404, 404, 404, 404, 404),
+    "learners:document_download": row("login", 200, 404, 404, 404, 404, 404),
+    "learners:join": PUBLIC,
+    "partners:partner_list": ADMIN_ONLY,
+    "partners:partner_create": ADMIN_ONLY,
+    "partners:partner_edit": ADMIN_ONLY,
+    "partners:partner_invite_coordinator": POST_ONLY,
+    # Any signed-in person may open an invitation link; it is checked against their e-mail.
+    "partners:invitation_accept": row("login", 200, 200, 200, 200, 200, 200),
+    "partners:team": COORDINATOR_A_ONLY,
+    "partners:staff_invite": POST_ONLY,
+    "partners:staff_remove": POST_ONLY,
+    "partners:staff_role_change": POST_ONLY,
+    "partners:staff_invitation_revoke": POST_ONLY,
+    "partners:api_keys": COORDINATOR_A_ONLY,
+    "partners:api_key_create": POST_ONLY,
+    "partners:api_key_revoke": POST_ONLY,
+    "partners:bulk_invitations": COORDINATOR_A_ONLY,
+    "partners:bulk_invitation_detail": COORDINATOR_A_ONLY,
+    "partners:staff_home": row(
+        "login",
+        404,
+        404,
+        "→/staff/partner-a/applications/",
+        "→/staff/partner-b/applications/",
+        "→/staff/partner-a/applications/",
+        404,
+    ),
+    "partners:queue": STAFF_OF_A,
+    "partners:application": STAFF_OF_A,
+    "partners:decide": POST_ONLY,
+    "partners:document_download": STAFF_OF_A,
+    "assisted:register": STAFF_OF_A,
+    "assisted:slip": STAFF_OF_A,
+    "assisted:new_password": POST_ONLY,
+    # Machine clients: sessions count for nothing, only a partner API key.
+    "api:applications": API_KEY_ONLY,
+    "api:application_detail": API_KEY_ONLY,
+    "api:application_decision": API_KEY_ONLY,
+    "api:schema": PUBLIC,
+}
+
+# Who may POST to each POST-only URL; everyone else must get 404 (anonymous: sign in).
+POST_ALLOWED = {
+    "partners:partner_invite_coordinator": {"admin"},
+    "partners:staff_invite": {"coordinator_a"},
+    "partners:staff_remove": {"coordinator_a"},
+    "partners:staff_role_change": {"coordinator_a"},
+    "partners:staff_invitation_revoke": {"coordinator_a"},
+    "partners:api_key_create": {"coordinator_a"},
+    "partners:api_key_revoke": {"coordinator_a"},
+    "partners:decide": {"reviewer_a", "coordinator_a"},
+    "assisted:new_password": {"reviewer_a", "coordinator_a"},
+    "learners:application_withdraw": {"learner_a"},
+    "partners:bulk_invitations": {"coordinator_a"},
+    "partners:partner_create": {"admin"},
+    "partners:partner_edit": {"admin"},
+    "learners:apply": {"learner_a", "learner_b"},
+    "learners:profile": {"learner_a", "learner_b"},
+    "assisted:register": {"reviewer_a", "coordinator_a"},
+}
+
+OWN_URL_PREFIXES = ("portal:", "learners:", "partners:", "assisted:", "api:")
+
+
+@pytest.fixture
+def world(db, settings, tmp_path):
+    from django.core.files.storage import storages
+
+    from partners.models import EvidenceDocument
+
+    configured = {alias: dict(config) for alias, config in settings.STORAGES.items()}
+    configured["private"]["OPTIONS"] = dict(
+        configured["private"]["OPTIONS"], location=str(tmp_path)
+    )
+    settings.STORAGES = configured
+    field = EvidenceDocument.file.field
+    original = field.storage
+    field.storage = storages["private"]
+    yield build_world()
+    field.storage = original
+
+
+def client_for(world, role: str) -> Client:
+    client = Client()
+    if world.users[role] is not None:
+        client.force_login(world.users[role])
+    return client
+
+
+def outcome(response):
+    if response.status_code == 302:
+        location = response["Location"]
+        return "login" if location.startswith("/accounts/login/") else f"→{location}"
+    return response.status_code
+
+
+def test_matrix_covers_every_portal_url():
+    own = {u.name for u in walk_urls() if u.name.startswith(OWN_URL_PREFIXES)}
+    own |= {"healthz", "set_language"}
+    assert own == set(GET_MATRIX) == set(KWARGS)
+
+
+@pytest.mark.parametrize("name", sorted(GET_MATRIX))
+def test_get_every_url_as_every_role(world, name):
+    url = url_for(name, world)
+    actual = {role: outcome(client_for(world, role).get(url)) for role in ROLES}
+    assert actual == GET_MATRIX[name]
+
+
+@pytest.mark.parametrize("name", sorted(POST_ALLOWED))
+def test_post_is_refused_to_everyone_but_the_rightful_role(world, name):
+    url = url_for(name, world)
+    before = (
+        list(Application.objects.values_list("pk", "status")),
+        Membership.objects.count(),
+        PartnerApiKey.objects.filter(revoked_at__isnull=True).count(),
+        StaffInvitation.objects.filter(revoked_at__isnull=True).count(),
+    )
+    for role in ROLES:
+        if role in POST_ALLOWED[name]:
+            continue
+        response = client_for(world, role).post(url, {"decision": "approve", "name": "x"})
+        expected = "login" if role == "anonymous" else 404
+        assert outcome(response) == expected, role
+    after = (
+        list(Application.objects.values_list("pk", "status")),
+        Membership.objects.count(),
+        PartnerApiKey.objects.filter(revoked_at__isnull=True).count(),
+        StaffInvitation.objects.filter(revoked_at__isnull=True).count(),
+    )
+    assert after == before

@@ -1,0 +1,104 @@
+"""A small world with every role, for the permission matrix."""
+
+from dataclasses import dataclass
+
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.core.files.base import ContentFile
+
+from partners.models import (
+    EvidenceDocument,
+    InvitationBatch,
+    Membership,
+    Partner,
+    PartnerApiKey,
+    StaffInvitation,
+    StaffRole,
+)
+from partners.services.staff import invitation_token_hash
+from portal.models import User
+from tests.learners.factories import LearnerProfileFactory
+from tests.partners.factories import ApplicationFactory, MembershipFactory, PartnerFactory
+from tests.portal.factories import LearnerFactory, PartnerStaffFactory, ProgrammeAdminFactory
+
+ROLES = [
+    "anonymous",
+    "learner_a",
+    "learner_b",
+    "reviewer_a",
+    "reviewer_b",
+    "coordinator_a",
+    "admin",
+]
+INVITATION_TOKEN = "matrix-invitation-token-for-partner-a"
+
+
+@dataclass
+class World:
+    partner_a: Partner
+    partner_b: Partner
+    users: dict[str, User | None]
+    application_a: object
+    document_a: EvidenceDocument
+    membership_reviewer_a: Membership
+    invitation_a: StaffInvitation
+    api_key_a: PartnerApiKey
+    batch_a: InvitationBatch
+    assisted_learner: User
+
+
+def _staff(partner: Partner, role: str) -> User:
+    user = PartnerStaffFactory()
+    TOTP.activate(user, generate_totp_secret())
+    MembershipFactory(user=user, partner=partner, role=role)
+    return user
+
+
+def build_world() -> World:
+    partner_a = PartnerFactory(slug="partner-a", countries=["JO"])
+    partner_b = PartnerFactory(slug="partner-b", countries=["JO"])
+    learner_a = LearnerFactory()
+    LearnerProfileFactory(user=learner_a, country_of_residence="JO")
+    learner_b = LearnerFactory()
+    LearnerProfileFactory(user=learner_b, country_of_residence="JO")
+    application_a = ApplicationFactory(learner=learner_a, partner=partner_a)
+    document = EvidenceDocument(application=application_a, kind="pdf", size=10)
+    document.file.save("evidence", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
+    document.save()
+    reviewer_a = _staff(partner_a, StaffRole.REVIEWER)
+    reviewer_b = _staff(partner_b, StaffRole.REVIEWER)
+    coordinator_a = _staff(partner_a, StaffRole.COORDINATOR)
+    admin = ProgrammeAdminFactory()
+    TOTP.activate(admin, generate_totp_secret())
+    invitation = StaffInvitation.objects.create(
+        partner=partner_a,
+        email="invited@example.org",
+        role=StaffRole.REVIEWER,
+        token_hash=invitation_token_hash(INVITATION_TOKEN),
+        invited_by=coordinator_a,
+    )
+    api_key = PartnerApiKey.objects.create(
+        partner=partner_a, name="case system", prefix="abcd1234", key_hash="0" * 64
+    )
+    batch = InvitationBatch.objects.create(partner=partner_a, created_by=coordinator_a)
+    assisted = LearnerFactory()
+    ApplicationFactory(learner=assisted, partner=partner_a, assisted=True)
+    return World(
+        partner_a=partner_a,
+        partner_b=partner_b,
+        users={
+            "anonymous": None,
+            "learner_a": learner_a,
+            "learner_b": learner_b,
+            "reviewer_a": reviewer_a,
+            "reviewer_b": reviewer_b,
+            "coordinator_a": coordinator_a,
+            "admin": admin,
+        },
+        application_a=application_a,
+        document_a=document,
+        membership_reviewer_a=Membership.objects.get(user=reviewer_a),
+        invitation_a=invitation,
+        api_key_a=api_key,
+        batch_a=batch,
+        assisted_learner=assisted,
+    )
