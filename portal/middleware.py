@@ -1,6 +1,7 @@
-"""Session limits and the staff two-factor rule, applied to every request."""
+"""Session limits and the steps an account must take first, applied to every request."""
 
 import time
+from abc import ABC, abstractmethod
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
@@ -52,24 +53,16 @@ class SessionLimitsMiddleware:
         return redirect_to_login(request.get_full_path())
 
 
-# Pages a staff member without an authenticator may still open: setting one up, and leaving.
-MFA_SETUP_URL_NAMES = {
-    "mfa_activate_totp",
-    "mfa_index",
-    "mfa_reauthenticate",
-    "account_reauthenticate",
-    "account_logout",
-    "account_login",
-    "account_confirm_email",
-    "account_email_verification_sent",
-    "set_language",
-    "privacy",
-    "landing",
-}
+class AccountStepRequiredMiddleware(ABC):
+    """Sends a signed-in person to one page until they have done a required step.
 
+    Subclasses say who it applies to, when the step is done, where to go and which pages stay
+    reachable meanwhile (the step's own pages, signing out, language, public pages).
+    """
 
-class StaffMFARequiredMiddleware:
-    """A staff member or admin without two-factor authentication is sent to set it up first."""
+    allowed_url_names: frozenset[str] = frozenset()
+    redirect_to = ""
+    level = messages.INFO
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -77,46 +70,67 @@ class StaffMFARequiredMiddleware:
     def __call__(self, request):
         return self.get_response(request)
 
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        user = request.user
-        if not (user.is_authenticated and user.must_use_mfa):
-            return None
-        if request.resolver_match and request.resolver_match.url_name in MFA_SETUP_URL_NAMES:
-            return None
-        if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-            return None
-        messages.warning(
-            request,
-            _("Staff accounts must use two-factor authentication. Please set it up to continue."),
-        )
-        return redirect("mfa_activate_totp")
+    @abstractmethod
+    def applies_to(self, user) -> bool: ...
 
+    @abstractmethod
+    def is_done(self, user) -> bool: ...
 
-# Pages a learner with a one-time password may open before choosing their own.
-TEMPORARY_PASSWORD_URL_NAMES = {
-    "account_change_password",
-    "account_logout",
-    "set_language",
-    "privacy",
-    "landing",
-}
-
-
-class TemporaryPasswordMiddleware:
-    """Someone signed in with a one-time password (from an access slip) must choose their own."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
+    @abstractmethod
+    def message(self) -> str: ...
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = request.user
-        if not (user.is_authenticated and user.password_is_temporary):
+        if not (user.is_authenticated and self.applies_to(user)):
             return None
         match = request.resolver_match
-        if match and match.url_name in TEMPORARY_PASSWORD_URL_NAMES:
+        if match and match.url_name in self.allowed_url_names:
             return None
-        messages.info(request, _("Welcome! Please choose your own password to continue."))
-        return redirect("account_change_password")
+        if self.is_done(user):
+            return None
+        messages.add_message(request, self.level, self.message())
+        return redirect(self.redirect_to)
+
+
+ALWAYS_REACHABLE = frozenset({"account_logout", "set_language", "privacy", "landing"})
+
+
+class StaffMFARequiredMiddleware(AccountStepRequiredMiddleware):
+    """A staff member or admin without two-factor authentication is sent to set it up first."""
+
+    allowed_url_names = ALWAYS_REACHABLE | {
+        "mfa_activate_totp",
+        "mfa_index",
+        "mfa_reauthenticate",
+        "account_reauthenticate",
+        "account_login",
+        "account_confirm_email",
+        "account_email_verification_sent",
+    }
+    redirect_to = "mfa_activate_totp"
+    level = messages.WARNING
+
+    def applies_to(self, user) -> bool:
+        return user.must_use_mfa
+
+    def is_done(self, user) -> bool:
+        return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+    def message(self) -> str:
+        return _("Staff accounts must use two-factor authentication. Please set it up to continue.")
+
+
+class TemporaryPasswordMiddleware(AccountStepRequiredMiddleware):
+    """Someone signed in with a one-time password (from an access slip) must choose their own."""
+
+    allowed_url_names = ALWAYS_REACHABLE | {"account_change_password"}
+    redirect_to = "account_change_password"
+
+    def applies_to(self, user) -> bool:
+        return user.password_is_temporary
+
+    def is_done(self, user) -> bool:
+        return False
+
+    def message(self) -> str:
+        return _("Welcome! Please choose your own password to continue.")
