@@ -102,3 +102,23 @@ def test_static_assets_are_hashed_compressed_and_cached_for_a_year(client):
     assert response["Content-Encoding"] == "br"
     assert "immutable" in response["Cache-Control"]
     assert f"max-age={ONE_YEAR}" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/learn/", "/learn/profile/", "/learn/apply/"])
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_signed_in_learner_pages_fit_the_2g_budget(client, path, language):
+    from tests.learners.factories import LearnerProfileFactory
+    from tests.partners.factories import PartnerFactory
+
+    from .factories import LearnerFactory
+
+    learner = LearnerFactory()
+    LearnerProfileFactory(user=learner, country_of_residence="JO")
+    for n in range(5):
+        PartnerFactory(countries=["JO"], description="Helps refugees study. " * 10)
+    client.force_login(learner)
+    client.cookies["django_language"] = language
+    first, repeat, _ = page_weight(client, path)
+    assert first <= FIRST_VISIT_BUDGET, f"{path} [{language}] first visit {first} bytes"
+    assert repeat <= REPEAT_VISIT_BUDGET, f"{path} [{language}] repeat visit {repeat} bytes"
