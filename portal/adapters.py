@@ -4,12 +4,18 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.urls import reverse
 
 from .crypto import decrypt_text, encrypt_text
 from .emails import email_send
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_password_change_redirect_url(self, request) -> str:
+        # Back to the person's own start page (a learner who has just replaced the one-time
+        # password from an access slip goes on to their dashboard).
+        return reverse("portal:home")
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         if email.endswith("@" + settings.NO_EMAIL_DOMAIN):
             return  # a learner registered in person without an address: nothing to send

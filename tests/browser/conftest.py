@@ -9,7 +9,13 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import storages
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from partners.models import EvidenceDocument
+
+# The shared helpers' `assert`s explain themselves when they fail, as the tests' own do.
+pytest.register_assert_rewrite("tests.browser.helpers")
 
 CHROMIUM = os.environ.get("PLAYWRIGHT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -25,6 +31,8 @@ PHONE = {"width": 360, "height": 740}
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 # How long one step (a click, a page load, an expectation) may take before the test fails.
 STEP_TIMEOUT_MS = 10_000
+# BROWSER_SAVE_PAGES=1 saves the last page of every context, failed or not (to look at layouts).
+SAVE_ALL_PAGES = os.environ.get("BROWSER_SAVE_PAGES") == "1"
 expect.set_options(timeout=STEP_TIMEOUT_MS)
 
 
@@ -64,6 +72,25 @@ def _through_the_portal(application):
     return application
 
 
+@pytest.fixture(autouse=True)
+def private_storage_root(settings, tmp_path, monkeypatch):
+    """Evidence documents uploaded in a journey go to a folder of the test's own.
+
+    The live server runs in a thread of this process, so it sees the same settings and field.
+    """
+    root = tmp_path / "private-media"
+    configured = {alias: dict(config) for alias, config in settings.STORAGES.items()}
+    configured["private"] = {
+        **configured["private"],
+        "OPTIONS": {**configured["private"].get("OPTIONS", {}), "location": str(root)},
+    }
+    # Reassigning the setting sends setting_changed, which resets django's `storages`.
+    settings.STORAGES = configured
+    # A FileField calls its storage callable once, at import: point the field at the new one too.
+    monkeypatch.setattr(EvidenceDocument._meta.get_field("file"), "storage", storages["private"])
+    return root
+
+
 @pytest.fixture(scope="session")
 def browser() -> Browser:
     with sync_playwright() as playwright:
@@ -77,7 +104,8 @@ def browser() -> Browser:
 @pytest.fixture
 def new_context(browser, request):
     """Open browser contexts (phone viewport, English unless told otherwise); all are closed
-    after the test, and on failure their pages are saved to test-results/ first."""
+    after the test, and on failure (or with BROWSER_SAVE_PAGES=1) their pages are saved to
+    test-results/ first."""
     contexts: list[BrowserContext] = []
 
     def make(**options) -> BrowserContext:
@@ -94,7 +122,7 @@ def new_context(browser, request):
     report = getattr(request.node, "rep_call", None)
     failed = report is not None and report.failed
     for c, context in enumerate(contexts):
-        if failed:
+        if failed or SAVE_ALL_PAGES:
             _save_pages(context, f"{_safe(request.node.nodeid)}-{c}")
         context.close()
 

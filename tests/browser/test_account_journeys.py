@@ -1,97 +1,44 @@
 """Account journeys in a real browser, the way a person walks them, on a phone-sized screen.
 
-Elements are found by what a person sees: a role and its visible name, or a field's label. In
-Arabic the names are looked up with gettext in the same catalogue the portal renders with, so
-the tests hold whether or not a string has been translated yet; form fields there are found by
-their `name`. No selector depends on a CSS class (the templates' styling is free to change).
+Signing in leads each role to its own start page: a learner to their page (`/learn/`, which
+first asks a newcomer for their profile at `/learn/profile/`), partner staff to their review
+queue (`/staff/`), a programme admin to `/home/`. Elements are found as `helpers` describes.
 """
 
 import re
-import time
 
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.core import mail
-from django.utils import translation
-from django.utils.translation import gettext
 from playwright.sync_api import Page, expect
 
 from portal.models import Role, User
+from tests.learners.factories import LearnerProfileFactory
+from tests.partners.factories import MembershipFactory, PartnerFactory
 from tests.portal.factories import PASSWORD, LearnerFactory, PartnerStaffFactory
+
+from .helpers import (
+    ARABIC,
+    EMAIL_FIELD,
+    NEW_PASSWORD,
+    choose_language,
+    emails_to,
+    exactly,
+    expect_page_in,
+    expect_signed_in,
+    label,
+    sign_in_by_field_names,
+    sign_in_in_english,
+    sign_out,
+    totp_code,
+    tr,
+    url_is,
+)
 
 pytestmark = pytest.mark.browser
 
-# Long enough (12+), not in the common-password list, not similar to the e-mail address.
-NEW_PASSWORD = "river-lantern-orchard-7"
-ARABIC = "ar"
-
 CONFIRM_LINK = re.compile(r"https?://[^\s/]+/accounts/confirm-email/[^\s/]+/")
-
-
-# --- What a person sees -------------------------------------------------------------------------
-
-
-def tr(text: str, language: str = "en") -> str:
-    """The text as the portal shows it in `language` (the English text if not translated)."""
-    with translation.override(language):
-        return gettext(text)
-
-
-def exactly(text: str) -> re.Pattern:
-    """An accessible name that is exactly `text`, ignoring surrounding space and letter case."""
-    return re.compile(rf"^\s*{re.escape(text)}\s*$", re.IGNORECASE)
-
-
-def label(text: str) -> re.Pattern:
-    """A field label as Django or crispy-forms renders it: `Email:`, `Email*` or `Email`."""
-    return re.compile(rf"^\s*{re.escape(text)}[\s:*]*$", re.IGNORECASE)
-
-
-# The e-mail field: "Email" at sign-up, "E-mail address or login code" at sign-in.
-EMAIL_FIELD = re.compile(r"^\s*e-?mail\b", re.IGNORECASE)
-
-
-def url_is(live_server, path: str) -> re.Pattern:
-    """The page's URL is exactly `path` on the live server (any query string allowed)."""
-    return re.compile(rf"^{re.escape(live_server.url + path)}(\?.*)?$")
-
-
-def expect_page_in(page: Page, language: str) -> None:
-    """The page is in `language`, laid out in its direction, styled, and fits the phone's width."""
-    html = page.locator("html")
-    expect(html).to_have_attribute("lang", language)
-    expect(html).to_have_attribute("dir", "rtl" if language == ARABIC else "ltr")
-    # Exactly one Bootstrap stylesheet, and it is the one for the page's direction.
-    bootstrap = page.locator("head link[rel=stylesheet][href*='/bootstrap']")
-    expect(bootstrap).to_have_count(1)
-    if language == ARABIC:
-        expect(bootstrap).to_have_attribute("href", re.compile(r"/bootstrap\.rtl\.min\.[^/]*css$"))
-    else:
-        expect(bootstrap).to_have_attribute("href", re.compile(r"/bootstrap\.min\.[^/]*css$"))
-    page.wait_for_load_state()
-    rules = page.evaluate(
-        """() => [...document.styleSheets]
-            .filter((sheet) => sheet.href && sheet.href.includes("/bootstrap"))
-            .map((sheet) => sheet.cssRules.length)"""
-    )
-    assert rules and rules[0] > 100, f"Bootstrap's stylesheet did not load: {rules}"
-    width, viewport = page.evaluate(
-        "() => [document.documentElement.scrollWidth, window.innerWidth]"
-    )
-    assert width <= viewport, f"{page.url} is {width}px wide, wider than the {viewport}px screen"
-
-
-def choose_language(page: Page, language_name: str) -> None:
-    """The footer's language form: one button per language, named in that language."""
-    page.get_by_role("contentinfo").get_by_role("button", name=language_name).click()
-
-
-def sign_out(page: Page, live_server) -> None:
-    """The header's sign-out button, found by its form's action: its text is translated."""
-    header = page.get_by_role("banner")
-    header.locator("form[action$='/accounts/logout/']").get_by_role("button").click()
-    expect(page).to_have_url(url_is(live_server, "/"))
 
 
 def expect_signed_out(page: Page, live_server) -> None:
@@ -103,21 +50,26 @@ def expect_signed_out(page: Page, live_server) -> None:
     assert "next=%2Fhome%2F" in page.url or "next=/home/" in page.url
 
 
-def confirmation_link(email: str, timeout: float = 5.0) -> str:
+def confirmation_link(email: str) -> str:
     """The link in the confirmation e-mail sent to `email` (sent by a job after the commit)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for message in mail.outbox:
-            if email in message.to:
-                found = CONFIRM_LINK.search(message.body)
-                assert found, f"no confirmation link in the e-mail:\n{message.body}"
-                return found.group(0)
-        time.sleep(0.05)
-    pytest.fail(f"no e-mail to {email} arrived; outbox: {[m.to for m in mail.outbox]}")
+    message = emails_to(email)[0]
+    found = CONFIRM_LINK.search(message.body)
+    assert found, f"no confirmation link in the e-mail:\n{message.body}"
+    return found.group(0)
 
 
 def is_verified(email: str) -> bool:
     return EmailAddress.objects.get(email=email).verified
+
+
+def expect_profile_page_for_newcomer(page: Page, live_server, language: str = "en") -> None:
+    """A learner without a profile is asked for one first, in the language they chose."""
+    expect(page).to_have_url(url_is(live_server, "/learn/profile/"))
+    expect_page_in(page, language)
+    expect_signed_in(page, language)
+    expect(page.get_by_role("heading", level=1)).to_have_text(exactly(tr("About you", language)))
+    form = page.get_by_role("main").locator("form:has([name=display_name])")
+    expect(form.locator("select[name=language]")).to_have_value(language)
 
 
 # --- English forms, by label ----------------------------------------------------------------
@@ -128,12 +80,6 @@ def sign_up_in_english(page: Page, email: str, password: str, password_again: st
     page.get_by_label(label("Password")).fill(password)
     page.get_by_label(label("Password (again)")).fill(password_again or password)
     page.get_by_role("button", name=exactly("Sign Up")).click()
-
-
-def sign_in_in_english(page: Page, email: str, password: str) -> None:
-    page.get_by_label(EMAIL_FIELD).fill(email)
-    page.get_by_label(label("Password")).fill(password)
-    page.get_by_role("button", name=exactly("Sign In")).click()
 
 
 # --- 1. Learner, English, then Arabic -----------------------------------------------------------
@@ -160,15 +106,15 @@ def test_learner_signs_up_confirms_email_switches_to_arabic_and_signs_out(page, 
     expect(page.get_by_role("heading", name="Confirm Email Address")).to_be_visible()
     page.get_by_role("button", name=exactly("Confirm")).click()
 
-    expect(page).to_have_url(url_is(live_server, "/home/"))
-    expect(page.get_by_role("main")).to_contain_text(f"You are signed in as {email}.")
-    expect_page_in(page, "en")
+    # Signed in, and asked first for the profile that the learner's page needs.
+    expect_profile_page_for_newcomer(page, live_server, "en")
+    expect(page.get_by_role("main").get_by_role("status")).to_contain_text(
+        f"You have confirmed {email}."
+    )
     assert is_verified(email)
 
     choose_language(page, "العربية")
-    expect_page_in(page, ARABIC)
-    expect(page).to_have_url(url_is(live_server, "/home/"))
-    expect(page.get_by_role("main")).to_contain_text(email)
+    expect_profile_page_for_newcomer(page, live_server, ARABIC)
 
     sign_out(page, live_server)
     expect_page_in(page, ARABIC)  # the language choice outlives the session
@@ -210,11 +156,7 @@ def test_learner_signs_up_and_signs_in_in_arabic_with_every_page_right_to_left(p
     page.goto(link)
     expect_page_in(page, ar)
     page.get_by_role("main").get_by_role("button", name=exactly(tr("Confirm", ar))).click()
-    expect(page).to_have_url(url_is(live_server, "/home/"))
-    expect_page_in(page, ar)
-    expect(page.get_by_role("main")).to_contain_text(
-        tr("You are signed in as %(email)s.", ar) % {"email": email}
-    )
+    expect_profile_page_for_newcomer(page, live_server, ar)
     assert is_verified(email)
 
     sign_out(page, live_server)
@@ -222,14 +164,9 @@ def test_learner_signs_up_and_signs_in_in_arabic_with_every_page_right_to_left(p
     page.get_by_role("banner").get_by_role("link", name=exactly(tr("Sign in", ar))).click()
     expect(page).to_have_url(url_is(live_server, "/accounts/login/"))
     expect_page_in(page, ar)
-    form = page.get_by_role("main").locator("form:has(input[name=login])")
-    form.locator("input[name=login]").fill(email)
-    form.locator("input[name=password]").fill(NEW_PASSWORD)
-    form.get_by_role("button", name=exactly(tr("Sign In", ar))).click()
-
-    expect(page).to_have_url(url_is(live_server, "/home/"))
-    expect_page_in(page, ar)
-    expect(page.get_by_role("main")).to_contain_text(email)
+    sign_in_by_field_names(page, email, NEW_PASSWORD, ar)
+    # Still without a profile: back to the profile form, still in Arabic.
+    expect_profile_page_for_newcomer(page, live_server, ar)
 
 
 # --- 3. Without JavaScript ----------------------------------------------------------------------
@@ -255,15 +192,12 @@ def test_sign_up_confirmation_and_sign_in_all_work_without_javascript(new_contex
     expect(phone).to_have_url(url_is(live_server, "/accounts/login/"))
     assert is_verified(email)
     sign_in_in_english(phone, email, NEW_PASSWORD)
-    expect(phone).to_have_url(url_is(live_server, "/home/"))
-    expect(phone.get_by_role("main")).to_contain_text(f"You are signed in as {email}.")
-    expect_page_in(phone, "en")
+    expect_profile_page_for_newcomer(phone, live_server, "en")
 
     # Back on the first device: signing in works there too, and signing out.
     page.goto(live_server.url + "/accounts/login/")
     sign_in_in_english(page, email, NEW_PASSWORD)
-    expect(page).to_have_url(url_is(live_server, "/home/"))
-    expect(page.get_by_role("main")).to_contain_text(f"You are signed in as {email}.")
+    expect_profile_page_for_newcomer(page, live_server, "en")
     sign_out(page, live_server)
     expect_signed_out(page, live_server)
 
@@ -272,7 +206,9 @@ def test_sign_up_confirmation_and_sign_in_all_work_without_javascript(new_contex
 
 
 def test_wrong_password_shows_an_error_and_the_right_one_then_signs_in(page, live_server):
-    learner = LearnerFactory(email="sami@example.org")
+    learner = LearnerProfileFactory(
+        user=LearnerFactory(email="sami@example.org"), display_name="Sami Haddad"
+    ).user
     page.goto(live_server.url + "/")
     page.get_by_role("link", name=exactly("I already have an account")).click()
     expect(page).to_have_url(url_is(live_server, "/accounts/login/"))
@@ -288,8 +224,10 @@ def test_wrong_password_shows_an_error_and_the_right_one_then_signs_in(page, liv
     expect(page).to_have_url(url_is(live_server, "/accounts/login/"))  # still signed out
 
     sign_in_in_english(page, learner.email, PASSWORD)
-    expect(page).to_have_url(url_is(live_server, "/home/"))
-    expect(page.get_by_role("main")).to_contain_text(f"You are signed in as {learner.email}.")
+    # A learner with a profile goes straight to their own page.
+    expect(page).to_have_url(url_is(live_server, "/learn/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(exactly("Hello, Sami Haddad"))
+    expect_signed_in(page)
 
 
 @pytest.mark.parametrize(
@@ -325,18 +263,6 @@ def test_weak_password_at_sign_up_is_explained_and_the_email_is_kept(
 # --- 5. Staff must use two-factor authentication ---------------------------------------------
 
 
-def totp_code(secret: str) -> str:
-    """The code an authenticator app shows now (as allauth computes it, TOTP_TOLERANCE 0)."""
-    from allauth.mfa import app_settings
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-
-    period = app_settings.TOTP_PERIOD
-    left = period - time.time() % period
-    if left < 3:  # the server must check it within the same window
-        time.sleep(left + 0.2)
-    return format_hotp_value(hotp_value(secret, int(time.time()) // period))
-
-
 def read_totp_secret(page: Page) -> str:
     """The secret as a person copies it into an app: the text under "Authenticator secret"
     (grouped by four for reading), or the value of allauth's own read-only field."""
@@ -353,6 +279,14 @@ def read_totp_secret(page: Page) -> str:
     return secret
 
 
+def expect_staff_queue(page: Page, queue: re.Pattern) -> None:
+    """Signed in, on the review queue of the staff member's partner."""
+    expect(page).to_have_url(queue)
+    expect_signed_in(page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Applications")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Refuge Jordan")
+
+
 def unused_recovery_codes(user) -> list[str]:
     from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 
@@ -362,6 +296,10 @@ def unused_recovery_codes(user) -> list[str]:
 
 def test_staff_member_must_set_up_an_authenticator_then_signs_in_with_its_codes(page, live_server):
     staff = PartnerStaffFactory(email="reviewer@partner.example.org")
+    partner = PartnerFactory(name="Refuge Jordan", slug="refuge-jordan", countries=["JO"])
+    MembershipFactory(user=staff, partner=partner)
+    # Their start page: /staff/, which goes straight to the queue of their only partner.
+    queue = url_is(live_server, "/staff/refuge-jordan/applications/")
     assert not Authenticator.objects.filter(user=staff).exists()
     page.goto(live_server.url + "/")
     page.get_by_role("banner").get_by_role("link", name=exactly("Sign in")).click()
@@ -397,8 +335,7 @@ def test_staff_member_must_set_up_an_authenticator_then_signs_in_with_its_codes(
     assert shown_codes and sorted(shown_codes) == sorted(unused_recovery_codes(staff))
 
     page.goto(live_server.url + "/home/")
-    expect(page).to_have_url(url_is(live_server, "/home/"))
-    expect(page.get_by_role("main")).to_contain_text(f"You are signed in as {staff.email}.")
+    expect_staff_queue(page, queue)
     sign_out(page, live_server)
     expect_signed_out(page, live_server)
 
@@ -416,8 +353,7 @@ def test_staff_member_must_set_up_an_authenticator_then_signs_in_with_its_codes(
     # 30 seconds; the one typed to activate the app does not count as used.)
     page.get_by_label(label("Code")).fill(totp_code(secret))
     page.get_by_role("button", name=exactly("Sign In")).click()
-    expect(page).to_have_url(url_is(live_server, "/home/"))
-    expect(page.get_by_role("main")).to_contain_text(f"You are signed in as {staff.email}.")
+    expect_staff_queue(page, queue)
 
     # Without the phone: one of the recovery codes works once.
     sign_out(page, live_server)
@@ -426,6 +362,6 @@ def test_staff_member_must_set_up_an_authenticator_then_signs_in_with_its_codes(
     expect(page).to_have_url(url_is(live_server, "/accounts/2fa/authenticate/"))
     page.get_by_label(label("Code")).fill(shown_codes[0])
     page.get_by_role("button", name=exactly("Sign In")).click()
-    expect(page).to_have_url(url_is(live_server, "/home/"))
+    expect_staff_queue(page, queue)
     assert shown_codes[0] not in unused_recovery_codes(staff)
     assert len(unused_recovery_codes(staff)) == len(shown_codes) - 1

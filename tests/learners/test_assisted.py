@@ -417,3 +417,18 @@ def test_the_service_refuses_someone_not_on_the_partners_staff(partner):
             acting_user=LearnerFactory(),
         )
     assert not User.objects.filter(login_code__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_after_replacing_the_one_time_password_the_learner_goes_to_their_dashboard(client):
+    from tests.portal.factories import PASSWORD, LearnerFactory
+
+    learner = LearnerFactory(password_is_temporary=True)
+    client.force_login(learner)
+    response = client.post(
+        reverse("account_change_password"),
+        {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        follow=True,
+    )
+    assert response.redirect_chain[0][0] == reverse("portal:home")
+    assert response.request["PATH_INFO"].startswith("/learn/")
