@@ -15,7 +15,7 @@ from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from portal.emails import email_send
 from portal.models import User
@@ -114,14 +114,14 @@ def _read_csv(csv_file: UploadedFile) -> list[tuple[int, dict[str, str]]]:
 # Why a line was not sent. The code is stored (InvitationRow.error); the sentence is written
 # when the page is shown, in the language of whoever reads it.
 REASONS = {
-    "extra_values": _lazy("This line has more values than the header has columns."),
-    "missing_email": _lazy("The e-mail address is missing."),
-    "invalid_email": _lazy("This is not a valid e-mail address."),
-    "name_too_long": _lazy("The name is longer than 200 characters."),
-    "unknown_language": _lazy("Unknown language “%(language)s”; use one of: %(codes)s."),
-    "repeated_in_file": _lazy("This address is already earlier in the file."),
-    "has_account": _lazy("This address already has an account."),
-    "invited_before": _lazy("You invited this address before."),
+    "extra_values": gettext_lazy("This line has more values than the header has columns."),
+    "missing_email": gettext_lazy("The e-mail address is missing."),
+    "invalid_email": gettext_lazy("This is not a valid e-mail address."),
+    "name_too_long": gettext_lazy("The name is longer than 200 characters."),
+    "unknown_language": gettext_lazy("Unknown language “%(language)s”; use one of: %(codes)s."),
+    "repeated_in_file": gettext_lazy("This address is already earlier in the file."),
+    "has_account": gettext_lazy("This address already has an account."),
+    "invited_before": gettext_lazy("You invited this address before."),
 }
 
 

@@ -255,7 +255,8 @@ def test_join_link_preselects_the_partner_after_sign_up_and_profile(client):
     assert response.url == apply_url
     page = client.get(apply_url)
     assert page.status_code == 200
-    assert "Apply to Invited Partner" in page.content.decode()
+    # The profile chose French, so the page speaks French.
+    assert "Faire une demande auprès de Invited Partner" in page.content.decode()
 
 
 def test_joined_partner_is_offered_first_in_the_partner_list(client):
