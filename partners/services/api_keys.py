@@ -38,9 +38,7 @@ def api_key_create(*, partner: Partner, name: str, acting_user: User) -> tuple[P
         key_hash=_hash(secret),
         created_by=acting_user,
     )
-    audit_record(
-        actor=acting_user, action="api_key.created", target=key, partner_id=partner.pk
-    )
+    audit_record(actor=acting_user, action="api_key.created", target=key, partner_id=partner.pk)
     return key, f"{prefix}.{secret}"
 
 

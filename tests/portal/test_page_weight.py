@@ -115,8 +115,7 @@ def test_signed_in_learner_pages_fit_the_2g_budget(client, path, language):
 
     learner = LearnerFactory()
     LearnerProfileFactory(user=learner, country_of_residence="JO")
-    for n in range(5):
-        PartnerFactory(countries=["JO"], description="Helps refugees study. " * 10)
+    PartnerFactory.create_batch(5, countries=["JO"], description="Helps refugees study. " * 10)
     client.force_login(learner)
     client.cookies["django_language"] = language
     first, repeat, _ = page_weight(client, path)
