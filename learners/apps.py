@@ -7,3 +7,14 @@ class LearnersConfig(AppConfig):
 
     name = "learners"
     verbose_name = _("Learners")
+
+    def ready(self) -> None:
+        from credentials.hooks import register_display_name
+
+        from .models import LearnerProfile
+
+        def display_name(user) -> str:
+            profile = LearnerProfile.objects.filter(user=user).only("display_name").first()
+            return profile.display_name if profile else ""
+
+        register_display_name(display_name)

@@ -206,3 +206,16 @@ def document_get_for_download_or_404(user: User, pk: int) -> EvidenceDocument:
     if application.learner_id == user.pk or can_review_for(user, application.partner_id):
         return document
     raise Http404
+
+
+def verification_current_for_learner(user: User) -> Application | None:
+    """The learner's approved, unexpired application: whose partner vouches for them now."""
+    return (
+        Application.objects.filter(
+            learner=user,
+            status=ApplicationStatus.APPROVED,
+            verified_until__gte=timezone.localdate(),
+        )
+        .select_related("partner")
+        .first()
+    )

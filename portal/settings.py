@@ -283,11 +283,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partners.tasks_manage.invitation_batches_reconcile_task",
         "schedule": timedelta(minutes=10),
     },
+    "enrolments-reconcile": {
+        "task": "credentials.tasks.enrolments_reconcile_task",
+        "schedule": timedelta(minutes=5),
+    },
     "documents-purge": {
         "task": "partners.tasks.documents_purge_task",
         "schedule": timedelta(hours=6),
     },
 }
+# Course providers: how often a failing enrolment is retried, and the first wait (doubling).
+PROVIDER_MAX_RETRIES = env.int("PROVIDER_MAX_RETRIES", default=8)
+PROVIDER_RETRY_BASE_SECONDS = env.int("PROVIDER_RETRY_BASE_SECONDS", default=30)
 # Evidence documents are deleted this many days after the decision on their application.
 EVIDENCE_RETENTION_DAYS = env.int("EVIDENCE_RETENTION_DAYS", default=30)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -23,9 +23,12 @@ portal_patterns = (
 urlpatterns = [
     path("", include(portal_patterns)),
     path("", include("learners.urls")),
+    path("courses/", include("credentials.urls")),
+    path("staff/", include("credentials.urls_staff")),
     path("staff/", include("partners.urls")),
     path("staff/", include("learners.urls_assisted")),
     path("api/", include("partners.urls_api")),
+    path("api/", include("credentials.urls_api")),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", views.healthz, name="healthz"),

@@ -1,0 +1,276 @@
+"""Course providers and catalogue, partner seats, enrolments (free access) and completions."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AccessMethod(models.TextChoices):
+    VOUCHER = "voucher", _("Voucher codes")
+    API = "api", _("Provider API")
+    OPEN = "open", _("Open link")
+
+
+class Provider(models.Model):
+    """A course provider (Coursera, edX, MIT Open Learning...)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name"), max_length=80, unique=True)
+    website = models.URLField(_("website"), blank=True)
+    access_method = models.CharField(
+        _("how access is given"), max_length=10, choices=AccessMethod.choices
+    )
+    # For the API method: where enrolments are posted, and the token (encrypted at rest).
+    api_enrolment_url = models.URLField(_("enrolment endpoint"), blank=True)
+    api_token_encrypted = models.TextField(blank=True, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("course provider")
+        verbose_name_plural = _("course providers")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CourseLevel(models.TextChoices):
+    BEGINNER = "beginner", _("Beginner")
+    INTERMEDIATE = "intermediate", _("Intermediate")
+    ADVANCED = "advanced", _("Advanced")
+
+
+class Course(models.Model):
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="courses")
+    # The provider's own identifier for the course: sent on enrolment, used in completions.
+    external_id = models.CharField(_("provider's course id"), max_length=100)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    subject = models.CharField(_("subject"), max_length=100)
+    level = models.CharField(_("level"), max_length=20, choices=CourseLevel.choices)
+    link = models.URLField(_("course link"))
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+        ordering = ["title", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "external_id"], name="one_course_per_provider_id"
+            )
+        ]
+        indexes = [models.Index(fields=["is_active", "language", "subject", "level"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SeatAllocation(models.Model):
+    """Seats a partner may give its learners at one provider. Never oversubscribed: the database
+    refuses `used > total`, and seats are taken with a conditional UPDATE."""
+
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="seat_allocations"
+    )
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="allocations")
+    total = models.PositiveIntegerField(_("seats"), default=0)
+    used = models.PositiveIntegerField(_("seats used"), default=0)
+    notified_75_at = models.DateTimeField(null=True, blank=True)
+    notified_100_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("seat allocation")
+        verbose_name_plural = _("seat allocations")
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "provider"], name="one_allocation_per_pair"),
+            models.CheckConstraint(
+                condition=Q(used__gte=0) & Q(used__lte=F("total")),
+                name="seats_never_oversubscribed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} @ {self.provider}: {self.used}/{self.total}"
+
+    @property
+    def available(self) -> int:
+        return max(self.total - self.used, 0)
+
+
+class EnrolmentStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    PROVISIONING = "provisioning", _("Being set up")
+    ACTIVE = "active", _("Active")
+    COMPLETED = "completed", _("Completed")
+    WAITLISTED = "waitlisted", _("On the waiting list")
+    FAILED = "failed", _("Could not be set up")
+    REVOKED = "revoked", _("Withdrawn by the partner")
+
+
+# A learner holds at most one of these per course.
+LIVE_ENROLMENT_STATUSES = (
+    EnrolmentStatus.REQUESTED,
+    EnrolmentStatus.PROVISIONING,
+    EnrolmentStatus.ACTIVE,
+    EnrolmentStatus.COMPLETED,
+    EnrolmentStatus.WAITLISTED,
+)
+PENDING_ENROLMENT_STATUSES = (EnrolmentStatus.REQUESTED, EnrolmentStatus.PROVISIONING)
+
+
+class Enrolment(models.Model):
+    """Free access to one course for one verified learner, paid by their partner's seats.
+
+    Personal data: learner; access instructions (code, link) are the learner's.
+    """
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments"
+    )
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrolments")
+    # The partner whose verification and seats this enrolment uses.
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.PROTECT, related_name="enrolments"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=EnrolmentStatus.choices, db_index=True
+    )
+    # Whether this enrolment holds one of the partner's seats (exactly once, never twice).
+    holds_seat = models.BooleanField(default=False)
+    access_link = models.URLField(blank=True)
+    provider_reference = models.CharField(max_length=200, blank=True)
+    failure_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    revoke_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    requested_at = models.DateTimeField(default=timezone.now)
+    waitlisted_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    grade = models.CharField(_("grade"), max_length=50, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "course"],
+                condition=Q(status__in=[s.value for s in LIVE_ENROLMENT_STATUSES]),
+                name="one_live_enrolment_per_course",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=EnrolmentStatus.COMPLETED) | Q(completed_at__isnull=False),
+                name="completed_enrolment_has_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["partner", "status", "requested_at", "id"]),
+            # The waiting list, in order, per partner and provider (through the course).
+            models.Index(fields=["status", "waitlisted_at", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Enrolment {self.pk} ({self.status})"
+
+
+class AccessCode(models.Model):
+    """A provider's voucher code. Handed out at most once (SELECT ... FOR UPDATE SKIP LOCKED)."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="codes")
+    code = models.CharField(max_length=100)
+    enrolment = models.OneToOneField(
+        Enrolment, null=True, blank=True, on_delete=models.SET_NULL, related_name="access_code"
+    )
+    imported_at = models.DateTimeField(default=timezone.now, editable=False)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("access code")
+        verbose_name_plural = _("access codes")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "code"], name="one_code_per_provider")
+        ]
+        indexes = [models.Index(fields=["provider", "enrolment"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider} code {self.pk}"
+
+
+class ProviderApiKey(models.Model):
+    """A provider's key for reporting completions. Only a hash of the secret is stored."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("provider API key")
+        verbose_name_plural = _("provider API keys")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class ImportJob(models.Model):
+    """A CSV processed in the background (bulk enrolment, completions, codes), with progress."""
+
+    class Kind(models.TextChoices):
+        BULK_ENROLMENT = "bulk_enrolment", _("Bulk enrolment")
+        COMPLETIONS = "completions", _("Completions")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Processing")
+        DONE = "done", _("Done")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    partner = models.ForeignKey(
+        "partners.Partner", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    provider = models.ForeignKey(
+        Provider, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk} ({self.processed}/{self.total})"
+
+
+class ImportRow(models.Model):
+    """One CSV line of an import and its result. Personal data: the line's values."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    line = models.PositiveIntegerField()
+    values = models.JSONField(default=dict)
+    result = models.CharField(max_length=20, blank=True)
+    message = models.CharField(max_length=300, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["line"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "line"], name="one_import_row_per_line")
+        ]
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.result}"

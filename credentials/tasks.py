@@ -1,0 +1,42 @@
+"""Thin Celery tasks: ids in, one service call; retries here, the state machine in the services."""
+
+from smtplib import SMTPException
+
+from celery import shared_task
+from django.conf import settings
+
+from .errors import NoCodesLeft, ProviderUnavailable
+from .services import enrolments, notifications
+
+
+@shared_task(bind=True, max_retries=None)
+def enrolment_provision_task(self, enrolment_id: int) -> None:
+    """Provision through the provider; retry with exponential backoff; failed after the last."""
+    try:
+        enrolments.enrolment_provision(enrolment_id=enrolment_id)
+    except (ProviderUnavailable, NoCodesLeft) as error:
+        if self.request.retries >= settings.PROVIDER_MAX_RETRIES:
+            enrolments.enrolment_fail(enrolment_id=enrolment_id, reason=str(error))
+            return
+        countdown = min(settings.PROVIDER_RETRY_BASE_SECONDS * 2**self.request.retries, 3600)
+        raise self.retry(exc=error, countdown=countdown) from error
+
+
+@shared_task
+def enrolments_reconcile_task() -> None:
+    """Periodic: re-send jobs for enrolments stuck in requested/provisioning."""
+    enrolments.enrolments_reconcile()
+
+
+@shared_task(
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError), retry_backoff=True, max_retries=8
+)
+def enrolment_notify_learner_task(enrolment_id: int, event: str) -> None:
+    notifications.enrolment_notify_learner(enrolment_id=enrolment_id, event=event)
+
+
+@shared_task(
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError), retry_backoff=True, max_retries=8
+)
+def seat_threshold_notify_task(allocation_id: int, level: int) -> None:
+    notifications.seat_threshold_notify(allocation_id=allocation_id, level=level)

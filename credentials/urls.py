@@ -1,0 +1,5 @@
+"""Course catalogue and enrolment for learners (/courses/...)."""
+
+app_name = "courses"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Provider API (/api/v1/completions)."""
+
+app_name = "credentials_api"
+
+urlpatterns: list = []
