@@ -287,6 +287,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "credentials.tasks.enrolments_reconcile_task",
         "schedule": timedelta(minutes=5),
     },
+    "import-jobs-reconcile": {
+        "task": "credentials.tasks_imports.import_jobs_reconcile_task",
+        "schedule": timedelta(minutes=10),
+    },
     "documents-purge": {
         "task": "partners.tasks.documents_purge_task",
         "schedule": timedelta(hours=6),
@@ -307,7 +311,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_THROTTLE_RATES": {"partner_api": env("PARTNER_API_RATE", default="120/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "partner_api": env("PARTNER_API_RATE", default="120/min"),
+        "provider_api": env("PROVIDER_API_RATE", default="120/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Refugee Learner Access Portal API",

@@ -24,6 +24,7 @@ PUBLIC = {
     "api:application_detail",
     "api:application_decision",
     "api:schema",
+    "credentials_api:completions",
     "account_login",
     "account_signup",
     "account_logout",

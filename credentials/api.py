@@ -1,0 +1,257 @@
+"""The provider API (/api/v1/completions/): a course provider's system reports completions,
+authenticated by a provider API key.
+
+A provider learns nothing about learners it did not enrol: every pair of e-mail address and
+course id it cannot know about answers "not_found", whatever the reason.
+"""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
+from rest_framework import exceptions, serializers
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import BasePermission
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from .models import ProviderApiKey
+from .services.imports import MAX_API_ITEMS, CompletionResult, completion_report
+from .services.provider_keys import provider_api_key_authenticate
+
+AUTH_KEYWORD = "Api-Key"
+THROTTLE_SCOPE = "provider_api"
+# Overridable with REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["provider_api"].
+DEFAULT_RATE = "120/min"
+
+
+# --- authentication -----------------------------------------------------------------------------
+
+
+class ProviderApiClient:
+    """Who is calling: a provider's system, identified by one of its API keys (not a person)."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    pk = None
+
+    def __init__(self, key: ProviderApiKey):
+        self.key = key
+        self.provider = key.provider
+
+    def __str__(self) -> str:
+        return f"API key {self.key.prefix} of {self.provider}"
+
+
+class ProviderApiKeyAuthentication(BaseAuthentication):
+    """`Authorization: Api-Key <prefix>.<secret>` of a provider key; an unknown or revoked key,
+    or a partner's key, is a 401."""
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != AUTH_KEYWORD.lower().encode():
+            return None  # no key given: the permission check answers 401
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed(
+                _("Send the header as “Authorization: Api-Key <key>”.")
+            )
+        try:
+            raw = parts[1].decode("ascii")
+        except UnicodeDecodeError as error:
+            raise exceptions.AuthenticationFailed(_("This API key is not valid.")) from error
+        key = provider_api_key_authenticate(raw)
+        if key is None:
+            raise exceptions.AuthenticationFailed(_("This API key is not valid or was revoked."))
+        return ProviderApiClient(key), key
+
+    def authenticate_header(self, request) -> str:
+        return AUTH_KEYWORD
+
+
+class ProviderApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "credentials.api.ProviderApiKeyAuthentication"
+    name = "ProviderApiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                "A course provider's API key, created by a programme admin on the provider keys "
+                "page: `Authorization: Api-Key <prefix>.<secret>`."
+            ),
+        }
+
+
+class HasProviderApiKey(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.auth, ProviderApiKey)
+
+
+class ProviderApiKeyRateThrottle(SimpleRateThrottle):
+    """Counts requests per API key (in the shared cache, so across every web process)."""
+
+    scope = THROTTLE_SCOPE
+
+    def get_rate(self) -> str:
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope) or DEFAULT_RATE
+
+    def get_cache_key(self, request, view):
+        if not isinstance(request.auth, ProviderApiKey):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+
+
+# --- completions --------------------------------------------------------------------------------
+
+
+class CompletionReportSerializer(serializers.Serializer):
+    """One completion (for the schema; every item is checked by the same rules as a CSV line)."""
+
+    email = serializers.EmailField(
+        help_text="The learner's e-mail address, as sent to you on enrolment."
+    )
+    course_id = serializers.CharField(max_length=100, help_text="Your own id of the course.")
+    completed_at = serializers.CharField(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "ISO 8601 date (2025-03-31) or date-time (2025-03-31T14:30:00Z; without a zone, "
+            "UTC). Not in the future. Default: now."
+        ),
+    )
+    grade = serializers.CharField(
+        required=False, allow_blank=True, max_length=50, help_text="Optional, as you grade."
+    )
+
+
+class CompletionResultSerializer(serializers.Serializer):
+    email = serializers.CharField()
+    course_id = serializers.CharField()
+    result = serializers.ChoiceField(
+        choices=CompletionResult.values,
+        help_text=(
+            "`completed`: recorded now. `already_completed`: recorded before, nothing changed. "
+            "`not_found`: no enrolment of this learner in this course of yours. `not_active`: "
+            "the enrolment was withdrawn. `invalid`: the item breaks a rule (see `detail`)."
+        ),
+    )
+    changed = serializers.BooleanField(help_text="Whether this report changed anything.")
+    detail = serializers.CharField(help_text="A sentence saying why.")
+
+
+class ProviderApiErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class BadBody(exceptions.ValidationError):
+    def __init__(self, message: str):
+        super().__init__({"detail": message})
+
+
+def _items_of(body) -> tuple[list[dict], bool]:
+    """The reported items, and whether the body was a list; 400 when its shape is wrong."""
+    if isinstance(body, dict):
+        return [body], False
+    if not isinstance(body, list):
+        raise BadBody(_("Send one completion as a JSON object, or a JSON list of them."))
+    if not body:
+        raise BadBody(_("The list is empty."))
+    if len(body) > MAX_API_ITEMS:
+        raise BadBody(_("Send at most %(max)d completions per request.") % {"max": MAX_API_ITEMS})
+    if not all(isinstance(item, dict) for item in body):
+        raise BadBody(_("Every item of the list must be a JSON object."))
+    return body, True
+
+
+def _echo(value) -> str:
+    return value[:254] if isinstance(value, str) else ("" if value is None else str(value)[:254])
+
+
+@extend_schema(
+    request=PolymorphicProxySerializer(
+        component_name="CompletionReportBody",
+        serializers=[CompletionReportSerializer, CompletionReportSerializer(many=True)],
+        resource_type_field_name=None,
+        many=False,
+    ),
+    responses={
+        200: PolymorphicProxySerializer(
+            component_name="CompletionResultBody",
+            serializers=[CompletionResultSerializer, CompletionResultSerializer(many=True)],
+            resource_type_field_name=None,
+            many=False,
+        ),
+        400: OpenApiResponse(
+            ProviderApiErrorSerializer, description="The body is not an object or a list."
+        ),
+        401: OpenApiResponse(ProviderApiErrorSerializer, description="No valid provider API key."),
+        429: OpenApiResponse(
+            ProviderApiErrorSerializer, description="Too many requests with this key."
+        ),
+    },
+    examples=[
+        OpenApiExample(
+            "One completion",
+            value={
+                "email": "learner@example.org",
+                "course_id": "ML-101",
+                "completed_at": "2025-03-31",
+                "grade": "92%",
+            },
+            request_only=True,
+        ),
+        OpenApiExample(
+            "Its answer",
+            value={
+                "email": "learner@example.org",
+                "course_id": "ML-101",
+                "result": "completed",
+                "changed": True,
+                "detail": "The enrolment is now completed.",
+            },
+            response_only=True,
+        ),
+    ],
+)
+class CompletionsView(APIView):
+    """Report that learners completed your courses: one JSON object, or a list of up to 500.
+    Each item is answered in the same order and shape (an object for an object, a list for a
+    list). Reporting the same completion again is safe: it answers `already_completed` with
+    `changed: false`."""
+
+    authentication_classes = [ProviderApiKeyAuthentication]
+    permission_classes = [HasProviderApiKey]
+    throttle_classes = [ProviderApiKeyRateThrottle]
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+    # Explicit, so the schema works whatever REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] says.
+    schema = AutoSchema()
+
+    def post(self, request):
+        items, many = _items_of(request.data)
+        provider = request.auth.provider
+        answers = []
+        for item in items:
+            outcome = completion_report(provider=provider, values=item, source="api")
+            answers.append(
+                {
+                    "email": _echo(item.get("email")),
+                    "course_id": _echo(item.get("course_id")),
+                    "result": outcome.result,
+                    "changed": outcome.changed,
+                    "detail": outcome.detail,
+                }
+            )
+        return Response(answers if many else answers[0])

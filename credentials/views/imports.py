@@ -1,0 +1,269 @@
+"""Provider API keys and completion files (programme admins, /staff/programme/...) and bulk
+enrolment files (a partner's coordinators, /staff/<slug>/enrolments/bulk/...).
+
+Thin: authorise through a selector (404 for anyone else), call a service, render. A completion
+file's rows are shown only to the admin who uploaded it; a bulk enrolment file's rows to the
+partner's coordinators.
+"""
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from partners.permissions import can_manage_partners
+
+from ..forms.imports import BulkEnrolmentUploadForm, CompletionUploadForm, ProviderApiKeyCreateForm
+from ..models import ImportJob
+from ..selectors import partner_get_for_coordinator_or_404
+from ..services.imports import (
+    SUCCESSES,
+    bulk_enrolment_courses,
+    bulk_enrolment_create,
+    bulk_job_get_for_coordinator_or_404,
+    bulk_jobs_of_partner,
+    completion_import_create,
+    completion_job_get_for_admin_or_404,
+    completion_jobs_for_admin,
+    import_problem_rows,
+    import_result_counts,
+    import_result_label,
+    import_rows_page,
+    reason_text,
+)
+from ..services.provider_keys import (
+    provider_api_key_create,
+    provider_api_key_get_for_admin_or_404,
+    provider_api_key_revoke,
+    provider_api_keys_for_admin,
+)
+
+
+def _admin_only(request: HttpRequest) -> None:
+    if not can_manage_partners(request.user):
+        raise Http404
+
+
+# --- provider API keys (programme admins) -------------------------------------------------------
+
+
+def _provider_keys_page(request, form, new_key=None, plaintext="") -> HttpResponse:
+    return render(
+        request,
+        "credentials/imports/provider_keys.html",
+        {
+            "keys": list(provider_api_keys_for_admin(request.user)),
+            "form": form,
+            "new_key": new_key,
+            "plaintext": plaintext,
+            "api_path": reverse("credentials_api:completions"),
+            "section": "provider_keys",
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def provider_keys(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    return _provider_keys_page(request, ProviderApiKeyCreateForm())
+
+
+@never_cache
+@require_POST
+def provider_key_create(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    form = ProviderApiKeyCreateForm(request.POST)
+    if form.is_valid():
+        try:
+            key, plaintext = provider_api_key_create(
+                provider=form.cleaned_data["provider"],
+                name=form.cleaned_data["name"],
+                acting_user=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            # Shown in this response only; the portal keeps nothing but its hash.
+            return _provider_keys_page(request, ProviderApiKeyCreateForm(), key, plaintext)
+    return _provider_keys_page(request, form)
+
+
+@require_POST
+def provider_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
+    key = provider_api_key_get_for_admin_or_404(request.user, key_id)
+    try:
+        provider_api_key_revoke(key=key, acting_user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("The key “%(name)s” was revoked; systems using it are now refused.")
+            % {"name": key.name},
+        )
+    return redirect("seats:provider_keys")
+
+
+# --- results pages and error reports (both kinds) -----------------------------------------------
+
+
+def _job_page(request, template: str, job: ImportJob, extra: dict) -> HttpResponse:
+    return render(
+        request,
+        template,
+        {
+            "job": job,
+            "counts": import_result_counts(job),
+            "page": import_rows_page(job, request.GET.get("page")),
+            "running": job.status != ImportJob.Status.DONE,
+            "percent": round(job.processed * 100 / job.total) if job.total else 100,
+            "success_results": SUCCESSES[job.kind],
+            **extra,
+        },
+    )
+
+
+def _csv_cell(value: str) -> str:
+    """Spreadsheets run cells that start with these as formulas: make them plain text."""
+    text = str(value or "")
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _problem_report(job: ImportJob, columns: tuple[str, ...], filename: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    response.write("\ufeff")  # so spreadsheets open it as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(["line", *columns, "result", "reason"])
+    for row in import_problem_rows(job):
+        writer.writerow(
+            [
+                row.line,
+                *(_csv_cell(row.values.get(column, "")) for column in columns),
+                import_result_label(job, row.result),
+                reason_text(row.message),
+            ]
+        )
+    return response
+
+
+# --- completion files (programme admins) --------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def completions_import(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    form = CompletionUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = completion_import_create(
+                provider=form.cleaned_data["provider"],
+                csv_file=form.cleaned_data["csv_file"],
+                acting_user=request.user,
+            )
+        except ValidationError as error:
+            form.add_error("csv_file", error)
+        else:
+            messages.success(
+                request,
+                _("The file was read: %(total)d lines. They are being recorded.")
+                % {"total": job.total},
+            )
+            return redirect("seats:completions_job", job_id=job.pk)
+    return render(
+        request,
+        "credentials/imports/completions.html",
+        {"form": form, "jobs": completion_jobs_for_admin(request.user), "section": "completions"},
+    )
+
+
+@never_cache
+@require_http_methods(["GET"])
+def completions_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = completion_job_get_for_admin_or_404(request.user, job_id)
+    return _job_page(
+        request,
+        "credentials/imports/completions_job.html",
+        job,
+        {
+            "errors_url": reverse("seats:completions_errors", kwargs={"job_id": job.pk}),
+            "section": "completions",
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def completions_errors(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = completion_job_get_for_admin_or_404(request.user, job_id)
+    return _problem_report(
+        job,
+        ("email", "course_id", "completed_at", "grade"),
+        f"completions-{job.pk}-problems.csv",
+    )
+
+
+# --- bulk enrolment files (a partner's coordinators) --------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def bulk_enrolment(request: HttpRequest, slug: str) -> HttpResponse:
+    partner = partner_get_for_coordinator_or_404(request.user, slug)
+    form = BulkEnrolmentUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = bulk_enrolment_create(
+                partner=partner, csv_file=form.cleaned_data["csv_file"], acting_user=request.user
+            )
+        except ValidationError as error:
+            form.add_error("csv_file", error)
+        else:
+            messages.success(
+                request,
+                _("The file was read: %(total)d lines. The learners are being enrolled.")
+                % {"total": job.total},
+            )
+            return redirect("seats:bulk_enrolment_job", slug=partner.slug, job_id=job.pk)
+    return render(
+        request,
+        "credentials/imports/bulk_enrolment.html",
+        {
+            "partner": partner,
+            "form": form,
+            "jobs": bulk_jobs_of_partner(partner),
+            "courses": list(bulk_enrolment_courses(partner)),
+            "section": "bulk_enrolment",
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET"])
+def bulk_enrolment_job(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
+    partner = partner_get_for_coordinator_or_404(request.user, slug)
+    job = bulk_job_get_for_coordinator_or_404(request.user, partner, job_id)
+    return _job_page(
+        request,
+        "credentials/imports/bulk_enrolment_job.html",
+        job,
+        {
+            "partner": partner,
+            "section": "bulk_enrolment",
+            "errors_url": reverse(
+                "seats:bulk_enrolment_errors", kwargs={"slug": partner.slug, "job_id": job.pk}
+            ),
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def bulk_enrolment_errors(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
+    partner = partner_get_for_coordinator_or_404(request.user, slug)
+    job = bulk_job_get_for_coordinator_or_404(request.user, partner, job_id)
+    return _problem_report(job, ("email", "course"), f"bulk-enrolment-{job.pk}-problems.csv")
