@@ -299,6 +299,7 @@ CELERY_BEAT_SCHEDULE = {
 # Course providers: how often a failing enrolment is retried, and the first wait (doubling).
 PROVIDER_MAX_RETRIES = env.int("PROVIDER_MAX_RETRIES", default=8)
 PROVIDER_RETRY_BASE_SECONDS = env.int("PROVIDER_RETRY_BASE_SECONDS", default=30)
+PROVIDER_TIMEOUT_SECONDS = env.float("PROVIDER_TIMEOUT_SECONDS", default=10)
 # Evidence documents are deleted this many days after the decision on their application.
 EVIDENCE_RETENTION_DAYS = env.int("EVIDENCE_RETENTION_DAYS", default=30)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

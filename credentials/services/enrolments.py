@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,7 +13,7 @@ from portal.models import User
 from portal.services import audit_record
 
 from ..adapters import api_enrol, provider_payload
-from ..errors import EnrolmentNotAllowed, NoCodesLeft, ProviderRejected
+from ..errors import EnrolmentNotAllowed, NoCodesLeft, ProviderRejected, ProviderUnavailable
 from ..hooks import learner_display_name
 from ..models import (
     LIVE_ENROLMENT_STATUSES,
@@ -22,17 +23,29 @@ from ..models import (
     Course,
     Enrolment,
     EnrolmentStatus,
+    SeatAllocation,
 )
 from .seats import allocation_for, seat_claim, seat_release, seat_thresholds_check
 
 # An enrolment still requested/provisioning after this long had its job lost: send it again.
 STUCK_AFTER = timedelta(minutes=10)
+# The longest wait between two retries of a provisioning job (the exponential backoff's cap).
+# An enrolment whose last attempt failed is only "stuck" once this has passed too: before that,
+# its retry is still on its way, and sending a second job would double the load on a provider
+# that is already struggling.
+RETRY_MAX_WAIT = timedelta(hours=1)
 
 
 def _provision_on_commit(enrolment_id: int) -> None:
     from ..tasks import enrolment_provision_task
 
     enrolment_provision_task.delay_on_commit(enrolment_id)
+
+
+def _promote_on_commit(partner_id: int, provider_id: int) -> None:
+    from ..tasks import waitlist_promote_task
+
+    waitlist_promote_task.delay_on_commit(partner_id, provider_id)
 
 
 def _notify_on_commit(enrolment_id: int, event: str) -> None:
@@ -64,8 +77,16 @@ def _give_back_seat(enrolment: Enrolment) -> None:
     if allocation is not None:
         seat_release(allocation_id=allocation.pk)
     enrolment.holds_seat = False
-    partner_id, provider_id = enrolment.partner_id, enrolment.course.provider_id
-    transaction.on_commit(lambda: waitlist_promote(partner_id=partner_id, provider_id=provider_id))
+    _promote_on_commit(enrolment.partner_id, enrolment.course.provider_id)
+
+
+def _others_waiting(enrolment: Enrolment) -> bool:
+    """Whether learners of the same partner already wait for this provider's seats."""
+    return Enrolment.objects.filter(
+        partner_id=enrolment.partner_id,
+        course__provider_id=enrolment.course.provider_id,
+        status=EnrolmentStatus.WAITLISTED,
+    ).exists()
 
 
 @transaction.atomic
@@ -91,7 +112,10 @@ def enrolment_request(*, learner: User, course: Course, acting_user: User) -> En
         status=EnrolmentStatus.REQUESTED,
         requested_at=now,
     )
-    if not _take_seat(enrolment):
+    # First come, first served: while others wait for this partner's seats at the provider, a
+    # seat that has just been given back goes to them (the promotion job), not to a newcomer.
+    waiting = course.provider.access_method != AccessMethod.OPEN and _others_waiting(enrolment)
+    if waiting or not _take_seat(enrolment):
         enrolment.status = EnrolmentStatus.WAITLISTED
         enrolment.waitlisted_at = now
     try:
@@ -110,13 +134,20 @@ def enrolment_request(*, learner: User, course: Course, acting_user: User) -> En
     )
     if enrolment.status == EnrolmentStatus.REQUESTED:
         _provision_on_commit(enrolment.pk)
+    elif waiting:
+        allocation = allocation_for(partner_id=enrolment.partner_id, provider_id=course.provider_id)
+        if allocation is not None and allocation.available:
+            # Seats given back a moment ago: the promotion job hands them out, oldest first.
+            _promote_on_commit(enrolment.partner_id, course.provider_id)
     return enrolment
 
 
 def enrolment_provision(*, enrolment_id: int) -> Enrolment | None:
     """Give access through the provider's adapter. Idempotent: the enrolment row stays locked
     for the whole step, so a second run waits, then finds it active and does nothing — one
-    seat, one code, one provider call. Raises ProviderUnavailable for the task to retry."""
+    seat, one code, one provider call. Raises ProviderUnavailable or NoCodesLeft for the task to
+    retry (after recording the attempt); a provider's refusal fails the enrolment at once."""
+    retry_error: ProviderUnavailable | NoCodesLeft | None = None
     with transaction.atomic():
         enrolment = (
             Enrolment.objects.select_for_update(of=("self",))
@@ -129,59 +160,69 @@ def enrolment_provision(*, enrolment_id: int) -> Enrolment | None:
         provider = enrolment.course.provider
         enrolment.status = EnrolmentStatus.PROVISIONING
         enrolment.attempts += 1
-        if provider.access_method == AccessMethod.VOUCHER:
-            code = (
-                AccessCode.objects.select_for_update(skip_locked=True)
-                .filter(provider=provider, enrolment__isnull=True)
-                .order_by("pk")
-                .first()
-            )
-            if code is None:
-                raise NoCodesLeft(f"no unused access codes for provider {provider.pk}")
-            code.enrolment = enrolment
-            code.assigned_at = timezone.now()
-            code.save(update_fields=["enrolment", "assigned_at"])
-            enrolment.access_link = enrolment.course.link
-        elif provider.access_method == AccessMethod.API:
-            payload = provider_payload(
-                name=learner_display_name(enrolment.learner),
-                email=enrolment.learner.email,
-                course=enrolment.course,
-                reference=f"enrolment-{enrolment.pk}",
-            )
-            try:
-                granted = api_enrol(provider=provider, payload=payload)
-            except ProviderRejected as error:
-                reason = str(error)
-                enrolment.save(update_fields=["status", "attempts", "updated_at"])
-                transaction.on_commit(
-                    lambda: enrolment_fail(enrolment_id=enrolment_id, reason=reason)
-                )
-                return enrolment
-            enrolment.access_link = granted.access_link or enrolment.course.link
-            enrolment.provider_reference = granted.provider_reference
+        try:
+            enrolment.access_link, enrolment.provider_reference = _grant(enrolment, provider)
+        except ProviderRejected as error:
+            enrolment.save(update_fields=["status", "attempts", "updated_at"])
+            return enrolment_fail(enrolment_id=enrolment.pk, reason=str(error))
+        except (ProviderUnavailable, NoCodesLeft) as error:
+            # Keep the attempt (and when it was made: the reconciler reads updated_at), then
+            # let the task schedule the retry once this transaction has committed.
+            enrolment.save(update_fields=["status", "attempts", "updated_at"])
+            retry_error = error
         else:
-            enrolment.access_link = enrolment.course.link
-        enrolment.status = EnrolmentStatus.ACTIVE
-        enrolment.activated_at = timezone.now()
-        enrolment.save(
-            update_fields=[
-                "status",
-                "attempts",
-                "access_link",
-                "provider_reference",
-                "activated_at",
-                "updated_at",
-            ]
-        )
-        audit_record(
-            actor=None,
-            action="enrolment.active",
-            target=enrolment,
-            partner_id=enrolment.partner_id,
-        )
-        _notify_on_commit(enrolment.pk, "active")
+            enrolment.status = EnrolmentStatus.ACTIVE
+            enrolment.activated_at = timezone.now()
+            enrolment.save(
+                update_fields=[
+                    "status",
+                    "attempts",
+                    "access_link",
+                    "provider_reference",
+                    "activated_at",
+                    "updated_at",
+                ]
+            )
+            audit_record(
+                actor=None,
+                action="enrolment.active",
+                target=enrolment,
+                partner_id=enrolment.partner_id,
+            )
+            _notify_on_commit(enrolment.pk, "active")
+    if retry_error is not None:
+        raise retry_error
     return enrolment
+
+
+def _grant(enrolment: Enrolment, provider) -> tuple[str, str]:
+    """(access link, provider's reference) — runs under the enrolment's row lock."""
+    if provider.access_method == AccessMethod.VOUCHER:
+        # SKIP LOCKED: concurrent jobs take different codes and never wait on each other.
+        code = (
+            AccessCode.objects.select_for_update(skip_locked=True)
+            .filter(provider=provider, enrolment__isnull=True)
+            .order_by("pk")
+            .first()
+        )
+        if code is None:
+            raise NoCodesLeft(f"no unused access codes for provider {provider.pk}")
+        code.enrolment = enrolment
+        code.assigned_at = timezone.now()
+        code.save(update_fields=["enrolment", "assigned_at"])
+        return enrolment.course.link, ""
+    if provider.access_method == AccessMethod.API:
+        payload = provider_payload(
+            name=learner_display_name(enrolment.learner),
+            # A learner registered in person without e-mail has only a placeholder address,
+            # which is never given to a provider.
+            email=enrolment.learner.email if enrolment.learner.has_real_email else "",
+            course=enrolment.course,
+            reference=f"enrolment-{enrolment.pk}",
+        )
+        granted = api_enrol(provider=provider, payload=payload)
+        return granted.access_link or enrolment.course.link, granted.provider_reference
+    return enrolment.course.link, ""
 
 
 @transaction.atomic
@@ -251,13 +292,17 @@ def enrolment_revoke(*, enrolment: Enrolment, reason: str, acting_user: User) ->
 
 
 def waitlist_promote(*, partner_id: int, provider_id: int) -> int:
-    """Enrol waiting learners, oldest first, while the partner has seats at the provider."""
+    """Enrol waiting learners, oldest first, while the partner has seats at the provider.
+    Runs as a job (`waitlist_promote_task`); each learner is promoted in a transaction of its
+    own, so a long waiting list never holds locks for long."""
     promoted = 0
     while True:
         with transaction.atomic():
+            # Waits (no SKIP LOCKED) for a concurrent promotion holding the head of the list:
+            # skipping it would let the second in line take a seat before the first.
             enrolment = (
-                Enrolment.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("course__provider")
+                Enrolment.objects.select_for_update(of=("self",))
+                .select_related("course__provider", "learner")
                 .filter(
                     partner_id=partner_id,
                     course__provider_id=provider_id,
@@ -266,15 +311,25 @@ def waitlist_promote(*, partner_id: int, provider_id: int) -> int:
                 .order_by("waitlisted_at", "pk")
                 .first()
             )
-            if enrolment is None or not _take_seat(enrolment):
+            if enrolment is None:
                 return promoted
-            if verification_current_for_learner(enrolment.learner) is None:
-                # No longer verified: the seat goes to the next learner.
-                _give_back_seat(enrolment)
+            verification = verification_current_for_learner(enrolment.learner)
+            if verification is None or verification.partner_id != partner_id:
+                # No longer verified by this partner: the seat goes to the next learner.
                 enrolment.status = EnrolmentStatus.REVOKED
                 enrolment.revoke_reason = "verification expired while waiting"
-                enrolment.save(update_fields=["status", "revoke_reason", "holds_seat"])
+                enrolment.save(update_fields=["status", "revoke_reason", "updated_at"])
+                audit_record(
+                    actor=None,
+                    action="enrolment.revoked",
+                    target=enrolment,
+                    partner_id=partner_id,
+                    data={"reason": "verification expired while waiting"},
+                )
+                _notify_on_commit(enrolment.pk, "revoked")
                 continue
+            if not _take_seat(enrolment):
+                return promoted
             enrolment.status = EnrolmentStatus.REQUESTED
             enrolment.save(update_fields=["status", "holds_seat", "updated_at"])
             audit_record(
@@ -288,16 +343,37 @@ def waitlist_promote(*, partner_id: int, provider_id: int) -> int:
 
 
 def enrolments_reconcile() -> int:
-    """Re-send provisioning jobs for enrolments stuck in requested/provisioning (an enqueue lost
-    while Redis was down is never lost work)."""
-    from ..tasks import enrolment_provision_task
+    """Re-send lost jobs; returns how many were sent. Enrolments stuck in requested/provisioning
+    get their provisioning job again, and partners with free seats and a waiting list get a
+    promotion job (an enqueue lost while Redis was down is never lost work)."""
+    from ..tasks import enrolment_provision_task, waitlist_promote_task
 
-    cutoff = timezone.now() - STUCK_AFTER
-    stuck = list(
-        Enrolment.objects.filter(
-            status__in=PENDING_ENROLMENT_STATUSES, updated_at__lt=cutoff
-        ).values_list("pk", flat=True)
+    now = timezone.now()
+    stuck_ids = list(
+        Enrolment.objects.filter(status__in=PENDING_ENROLMENT_STATUSES)
+        .filter(
+            # Never tried: its job was lost. Tried and failed: its retry is scheduled, at most
+            # RETRY_MAX_WAIT later; only after that is it lost.
+            Q(attempts=0, updated_at__lt=now - STUCK_AFTER)
+            | Q(attempts__gt=0, updated_at__lt=now - STUCK_AFTER - RETRY_MAX_WAIT)
+        )
+        .values_list("pk", flat=True)
     )
-    for enrolment_id in stuck:
+    # Touch them, so the next run (every few minutes) does not send the same jobs again while
+    # these are still in the queue.
+    Enrolment.objects.filter(pk__in=stuck_ids).update(updated_at=now)
+    for enrolment_id in stuck_ids:
         enrolment_provision_task.delay(enrolment_id)
-    return len(stuck)
+    waiting = Enrolment.objects.filter(
+        partner_id=OuterRef("partner_id"),
+        course__provider_id=OuterRef("provider_id"),
+        status=EnrolmentStatus.WAITLISTED,
+    )
+    pairs = list(
+        SeatAllocation.objects.filter(used__lt=F("total"))
+        .filter(Exists(waiting))
+        .values_list("partner_id", "provider_id")
+    )
+    for partner_id, provider_id in pairs:
+        waitlist_promote_task.delay(partner_id, provider_id)
+    return len(stuck_ids) + len(pairs)

@@ -40,6 +40,8 @@ def seat_allocation_set(
     enrolled, in order, as soon as seats are added."""
     if not can_manage_partners(acting_user):
         raise EnrolmentNotAllowed(_("Only programme admins allocate seats."))
+    if total < 0:
+        raise EnrolmentNotAllowed(_("The number of seats cannot be negative."), code="negative")
     allocation, _created = SeatAllocation.objects.select_for_update().get_or_create(
         partner=partner, provider=provider
     )
@@ -64,11 +66,10 @@ def seat_allocation_set(
         data={"provider": provider.pk, "from": previous, "to": total},
     )
     if total > previous:
-        from .enrolments import waitlist_promote
+        # Waiting learners get the new seats in a job: there may be thousands of them.
+        from ..tasks import waitlist_promote_task
 
-        transaction.on_commit(
-            lambda: waitlist_promote(partner_id=partner.pk, provider_id=provider.pk)
-        )
+        waitlist_promote_task.delay_on_commit(partner.pk, provider.pk)
     return allocation
 
 
