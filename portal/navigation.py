@@ -22,17 +22,25 @@ def _link(label, url_name: str) -> Link:
 def main_links(user: User) -> list[Link]:
     """The top navigation, by role. Later apps add their pages here."""
     if not user.is_authenticated:
-        return [_link(_("About"), "portal:landing"), _link(_("Privacy"), "portal:privacy")]
+        return [
+            _link(_("About"), "portal:landing"),
+            _link(_("Courses"), "courses:catalogue"),
+            _link(_("Privacy"), "portal:privacy"),
+        ]
     if user.is_learner:
         return [
             _link(_("My learning"), "learners:dashboard"),
+            _link(_("Courses"), "courses:catalogue"),
             _link(_("My profile"), "learners:profile"),
         ]
     if user.is_partner_staff:
         return [_link(_("Review"), "partners:staff_home")]
     links = [_link(_("Home"), "portal:home")]
     if user.is_programme_admin:
-        links.append(_link(_("Partners"), "partners:partner_list"))
+        links += [
+            _link(_("Partners"), "partners:partner_list"),
+            _link(_("Seats"), "seats:allocations"),
+        ]
     if user.is_staff:
         links.append(_link(_("Administration"), "admin:index"))
     return links

@@ -173,9 +173,10 @@ def make_history(user, size: int) -> None:
         )
 
 
-# Ours: profile, applications with their partners, their documents (3). The rest is the session,
+# Ours: profile, applications with their partners, their documents, the learner's courses
+# with their providers and access codes (4). The rest is the session,
 # the user, and django-allauth's record of the session's activity (7), the same on every page.
-DASHBOARD_QUERIES = 10
+DASHBOARD_QUERIES = 11
 
 
 @pytest.mark.parametrize("size", [1, 8])

@@ -19,6 +19,8 @@ PUBLIC = {
     "healthz",
     "set_language",
     "learners:join",
+    "courses:catalogue",
+    "courses:course",
     # Machine clients authenticate with a partner API key: a stranger gets a JSON 401.
     "api:applications",
     "api:application_detail",

@@ -1,0 +1,151 @@
+"""Django admin for programme staff: providers and their catalogue, voucher codes, and a
+read-only view of seat allocations.
+
+Deliberately NOT registered: Enrolment. It ties a learner to a partner (and so to their
+verification); programme admins never see individual learners. Coordinators see their own
+partner's enrolments on /staff/<slug>/enrolments/.
+
+Seats are set on /staff/programme/seats/, through the service that also enrols waiting learners;
+codes are imported in bulk on /staff/programme/codes/.
+"""
+
+from django.contrib import admin
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from portal.services import audit_record
+
+from .forms.staff import ProviderAdminForm
+from .models import AccessCode, Course, Provider, SeatAllocation
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    form = ProviderAdminForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ["name", "slug", "access_method", "has_api_token", "is_active"]
+    list_filter = ["access_method", "is_active"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "website", "access_method", "is_active"]}),
+        (
+            _("Provider API"),
+            {"fields": ["api_enrolment_url", "api_token", "clear_api_token"]},
+        ),
+    ]
+
+    @admin.display(boolean=True, description=_("API token stored"))
+    def has_api_token(self, obj: Provider) -> bool:
+        return bool(obj.api_token_encrypted)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = [name for name in form.changed_data if name != "api_token"]
+        audit_record(
+            actor=request.user,
+            action="provider.changed" if change else "provider.created",
+            target=obj,
+            # Never the token itself: only that it changed.
+            data={"fields": changed, "token_changed": "api_token" in form.changed_data},
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        # Courses and enrolments point at their provider; deactivate a provider instead.
+        return False
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ["title", "provider", "subject", "language", "level", "is_active"]
+    list_filter = ["is_active", "language", "level", "provider"]
+    search_fields = ["title", "external_id", "subject"]
+    list_select_related = ["provider"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    fields = [
+        "provider",
+        "external_id",
+        "title",
+        "description",
+        "subject",
+        "language",
+        "level",
+        "link",
+        "is_active",
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        # Enrolments point at their course; deactivate a course to hide it instead.
+        return False
+
+
+@admin.register(SeatAllocation)
+class SeatAllocationAdmin(admin.ModelAdmin):
+    """Read-only: seats change on /staff/programme/seats/, which also enrols waiting learners."""
+
+    list_display = ["partner", "provider", "used", "total", "updated_at"]
+    list_filter = ["provider"]
+    search_fields = ["partner__name", "provider__name"]
+    list_select_related = ["partner", "provider"]
+    fields = ["partner", "provider", "used", "total", "updated_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AssignedFilter(admin.SimpleListFilter):
+    title = _("given out")
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Given out")), ("no", _("Unused"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(enrolment__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(enrolment__isnull=True)
+        return queryset
+
+
+@admin.register(AccessCode)
+class AccessCodeAdmin(admin.ModelAdmin):
+    """Codes are shown (admins manage them); who received one is not (that is a learner)."""
+
+    list_display = ["code", "provider", "is_assigned", "imported_at", "assigned_at"]
+    list_filter = [AssignedFilter, "provider"]
+    search_fields = ["=code"]
+    list_select_related = ["provider"]
+    fields = ["provider", "code", "imported_at", "assigned_at"]
+    readonly_fields = ["imported_at", "assigned_at"]
+    show_full_result_count = False
+
+    @admin.display(boolean=True, description=_("given out"))
+    def is_assigned(self, obj: AccessCode) -> bool:
+        return obj.enrolment_id is not None
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.enrolment_id is not None:
+            return self.fields  # a code given to a learner stays as it was
+        return super().get_readonly_fields(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or obj.enrolment_id is None
+
+    def get_deleted_objects(self, objs, request):
+        # Bulk deletion from the list: only unused codes may go.
+        used = [obj for obj in objs if obj.enrolment_id is not None]
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if used:
+            protected = [*protected, *used]
+        return deleted, model_count, perms_needed, protected
+
+    def delete_queryset(self, request, queryset):
+        queryset.filter(enrolment__isnull=True).delete()

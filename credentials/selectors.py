@@ -1,0 +1,277 @@
+"""Read queries for the catalogue, the learner's enrolments, and the seat pages, scoped by who
+is asking. Every function here costs a fixed number of queries whatever the number of rows; the
+*_or_404 helpers answer 404 both for "missing" and "not yours"."""
+
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from partners.models import Partner
+from partners.selectors import partner_get_for_staff_or_404
+from portal.models import User
+
+from .models import (
+    LIVE_ENROLMENT_STATUSES,
+    AccessMethod,
+    Course,
+    Enrolment,
+    EnrolmentStatus,
+    Provider,
+    SeatAllocation,
+)
+from .permissions import can_manage_seats, can_see_partner_enrolments
+
+CATALOGUE_PAGE_SIZE = 25
+ENROLMENTS_PAGE_SIZE = 50
+ALLOCATION_PARTNERS_PAGE_SIZE = 50
+
+
+# --- the public catalogue -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CatalogueFilters:
+    search: str = ""
+    language: str = ""
+    subject: str = ""
+    provider: str = ""  # the provider's slug
+    level: str = ""
+
+
+def _available_courses() -> QuerySet[Course]:
+    return Course.objects.filter(is_active=True, provider__is_active=True)
+
+
+def courses_for_catalogue(filters: CatalogueFilters) -> QuerySet[Course]:
+    """Active courses of active providers, filtered, with their provider (one query a page)."""
+    courses = _available_courses().select_related("provider")
+    if filters.language:
+        courses = courses.filter(language=filters.language)
+    if filters.subject:
+        courses = courses.filter(subject=filters.subject)
+    if filters.provider:
+        courses = courses.filter(provider__slug=filters.provider)
+    if filters.level:
+        courses = courses.filter(level=filters.level)
+    for word in filters.search.split()[:8]:
+        courses = courses.filter(Q(title__icontains=word) | Q(description__icontains=word))
+    return courses.order_by("title", "pk")
+
+
+def catalogue_page(filters: CatalogueFilters, page_number) -> Page:
+    """One page of the catalogue: two queries (the count, the page)."""
+    return Paginator(courses_for_catalogue(filters), CATALOGUE_PAGE_SIZE).get_page(page_number)
+
+
+def catalogue_subjects() -> list[str]:
+    return list(
+        _available_courses().order_by("subject").values_list("subject", flat=True).distinct()
+    )
+
+
+def catalogue_providers() -> list[Provider]:
+    """Active providers that have at least one active course."""
+    return list(
+        Provider.objects.filter(is_active=True, courses__is_active=True).distinct().order_by("name")
+    )
+
+
+def course_get_public_or_404(pk: int) -> Course:
+    return get_object_or_404(_available_courses().select_related("provider"), pk=pk)
+
+
+# --- the learner's own enrolments ---------------------------------------------------------------
+
+
+def enrolments_of_learner(user: User) -> list[Enrolment]:
+    """The learner's enrolments, newest first, with course, provider and access code: one query."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Enrolment.objects.filter(learner=user)
+        .select_related("course__provider", "access_code")
+        .order_by("-requested_at", "-pk")
+    )
+
+
+def enrolment_live_for_learner(user: User, course: Course) -> Enrolment | None:
+    if not user.is_authenticated:
+        return None
+    return Enrolment.objects.filter(
+        learner=user, course=course, status__in=LIVE_ENROLMENT_STATUSES
+    ).first()
+
+
+# --- a partner's coordinators -------------------------------------------------------------------
+
+
+def partner_get_for_coordinator_or_404(user: User, slug: str) -> Partner:
+    """The partner, if the user coordinates it; reviewers, strangers and admins get 404."""
+    partner = partner_get_for_staff_or_404(user, slug)
+    if not can_see_partner_enrolments(user, partner.pk):
+        raise Http404
+    return partner
+
+
+@dataclass(frozen=True)
+class SeatUsage:
+    provider_id: int
+    provider_name: str
+    total: int
+    used: int
+    waitlisted: int
+
+    @property
+    def available(self) -> int:
+        return max(self.total - self.used, 0)
+
+    @property
+    def percent(self) -> int:
+        return round(self.used * 100 / self.total) if self.total else 0
+
+
+def seat_usage_for_partner(partner: Partner) -> list[SeatUsage]:
+    """Seats per provider, and how many learners wait for one: two queries."""
+    allocations = {
+        a.provider_id: a
+        for a in SeatAllocation.objects.filter(partner=partner).select_related("provider")
+    }
+    waiting = {
+        row["course__provider_id"]: row
+        for row in Enrolment.objects.filter(partner=partner, status=EnrolmentStatus.WAITLISTED)
+        .values("course__provider_id", "course__provider__name")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    rows = []
+    for provider_id in allocations.keys() | waiting.keys():
+        allocation = allocations.get(provider_id)
+        waits = waiting.get(provider_id)
+        rows.append(
+            SeatUsage(
+                provider_id=provider_id,
+                provider_name=(
+                    allocation.provider.name if allocation else waits["course__provider__name"]
+                ),
+                total=allocation.total if allocation else 0,
+                used=allocation.used if allocation else 0,
+                waitlisted=waits["n"] if waits else 0,
+            )
+        )
+    return sorted(rows, key=lambda row: (row.provider_name.casefold(), row.provider_id))
+
+
+@dataclass(frozen=True)
+class EnrolmentList:
+    page: Page
+    counts: dict[str, int]
+    total: int
+
+
+def enrolments_for_coordinator(partner: Partner, *, status: str, page_number) -> EnrolmentList:
+    """The partner's enrolments, newest first, with learner and course: three queries (the
+    counts by status, the page's count, the page)."""
+    base = Enrolment.objects.filter(partner=partner)
+    counts = dict.fromkeys(EnrolmentStatus.values, 0)
+    counts.update(
+        {row["status"]: row["n"] for row in base.values("status").annotate(n=Count("id"))}
+    )
+    rows = base.filter(status=status) if status else base
+    rows = rows.select_related("learner", "course__provider").order_by("-requested_at", "-pk")
+    page = Paginator(rows, ENROLMENTS_PAGE_SIZE).get_page(page_number)
+    return EnrolmentList(page=page, counts=counts, total=sum(counts.values()))
+
+
+def enrolment_get_for_coordinator_or_404(user: User, partner: Partner, pk: int) -> Enrolment:
+    if not can_see_partner_enrolments(user, partner.pk):
+        raise Http404
+    return get_object_or_404(
+        Enrolment.objects.select_related("learner", "course__provider", "access_code"),
+        pk=pk,
+        partner=partner,
+    )
+
+
+# --- programme admins (aggregates only: no individual learner appears) ---------------------------
+
+
+def providers_with_seats(user: User) -> QuerySet[Provider]:
+    """Providers whose access costs a seat (not open links)."""
+    if not can_manage_seats(user):
+        raise Http404
+    return Provider.objects.exclude(access_method=AccessMethod.OPEN).order_by("name", "pk")
+
+
+@dataclass(frozen=True)
+class AllocationCell:
+    provider: Provider
+    allocation: SeatAllocation | None
+
+
+@dataclass
+class AllocationRow:
+    partner: Partner
+    cells: list[AllocationCell] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AllocationTable:
+    providers: list[Provider]
+    page: Page
+    rows: list[AllocationRow]
+    totals: list[dict]
+
+
+def allocation_table(user: User, *, page_number) -> AllocationTable:
+    """Partners (a page of them) by providers, with seats used / total: five queries."""
+    providers = list(providers_with_seats(user))
+    page = Paginator(
+        Partner.objects.order_by("name", "pk"), ALLOCATION_PARTNERS_PAGE_SIZE
+    ).get_page(page_number)
+    partners = list(page.object_list)
+    allocations = {
+        (a.partner_id, a.provider_id): a
+        for a in SeatAllocation.objects.filter(partner__in=partners)
+    }
+    rows = [
+        AllocationRow(
+            partner=partner,
+            cells=[
+                AllocationCell(provider, allocations.get((partner.pk, provider.pk)))
+                for provider in providers
+            ],
+        )
+        for partner in partners
+    ]
+    sums = {
+        row["provider_id"]: row
+        for row in SeatAllocation.objects.values("provider_id")
+        .annotate(total=Sum("total"), used=Sum("used"))
+        .order_by()
+    }
+    totals = [
+        {
+            "provider": provider,
+            "total": (sums.get(provider.pk) or {}).get("total") or 0,
+            "used": (sums.get(provider.pk) or {}).get("used") or 0,
+        }
+        for provider in providers
+    ]
+    return AllocationTable(providers=providers, page=page, rows=rows, totals=totals)
+
+
+def voucher_providers_with_stock(user: User) -> list[Provider]:
+    """Voucher providers with how many codes they have and how many are still unused."""
+    if not can_manage_seats(user):
+        raise Http404
+    return list(
+        Provider.objects.filter(access_method=AccessMethod.VOUCHER)
+        .annotate(
+            codes_given=Count("codes", filter=Q(codes__enrolment__isnull=False)),
+            codes_unused=Count("codes", filter=Q(codes__enrolment__isnull=True)),
+        )
+        .order_by("name", "pk")
+    )

@@ -1,0 +1,44 @@
+"""The learner's courses, for their dashboard (the learners app includes the partial; the data
+comes from here, so credentials never imports learners and learners' view stays unchanged)."""
+
+from django import template
+from django.utils.translation import gettext as _
+
+from ..models import Enrolment
+from ..selectors import enrolments_of_learner
+
+register = template.Library()
+
+# Set by the waiting-list promotion (credentials/services/enrolments.py), in English for staff.
+VERIFICATION_EXPIRED_WHILE_WAITING = "verification expired while waiting"
+
+
+@register.simple_tag
+def learner_enrolments(user) -> list[Enrolment]:
+    """The learner's enrolments with course, provider and access code: one query."""
+    return enrolments_of_learner(user)
+
+
+@register.simple_tag
+def failure_in_plain_words(enrolment: Enrolment) -> str:
+    """Why access could not be set up, for the learner: never the provider's own error text."""
+    if "access code" in enrolment.failure_reason:
+        return _("The provider's access codes for this course had all been given out.")
+    return _("The course provider's system did not confirm your access.")
+
+
+@register.simple_tag
+def revoke_reason_for_learner(enrolment: Enrolment) -> str:
+    if enrolment.revoke_reason == VERIFICATION_EXPIRED_WHILE_WAITING:
+        return _("Your verification expired while you were on the waiting list.")
+    return enrolment.revoke_reason
+
+
+@register.simple_tag
+def access_link_for(enrolment: Enrolment) -> str:
+    """Where the learner starts: the provider's link for them, else the course's own page.
+    Only web addresses are used (a provider's answer is not trusted to be one)."""
+    for link in (enrolment.access_link, enrolment.course.link):
+        if link.startswith(("https://", "http://")):
+            return link
+    return ""
