@@ -9,6 +9,7 @@ allauth's and the Django admin's URLs are walked in tests/portal/test_url_permis
 import pytest
 from django.test import Client
 
+from credentials.models import Enrolment, ProviderApiKey, SeatAllocation
 from partners.models import Application, Membership, PartnerApiKey, StaffInvitation
 from tests.portal.urlwalk import walk_urls
 
@@ -84,6 +85,24 @@ GET_MATRIX = {
     "api:application_detail": API_KEY_ONLY,
     "api:application_decision": API_KEY_ONLY,
     "api:schema": PUBLIC,
+    "courses:catalogue": PUBLIC,
+    "courses:course": PUBLIC,
+    "courses:enrol": POST_ONLY,
+    "seats:allocations": ADMIN_ONLY,
+    "seats:codes": ADMIN_ONLY,
+    "seats:usage": COORDINATOR_A_ONLY,
+    "seats:enrolments": COORDINATOR_A_ONLY,
+    "seats:revoke": COORDINATOR_A_ONLY,
+    "seats:provider_keys": ADMIN_ONLY,
+    "seats:provider_key_create": POST_ONLY,
+    "seats:provider_key_revoke": POST_ONLY,
+    "seats:completions_import": ADMIN_ONLY,
+    "seats:completions_job": ADMIN_ONLY,
+    "seats:completions_errors": ADMIN_ONLY,
+    "seats:bulk_enrolment": COORDINATOR_A_ONLY,
+    "seats:bulk_enrolment_job": COORDINATOR_A_ONLY,
+    "seats:bulk_enrolment_errors": COORDINATOR_A_ONLY,
+    "credentials_api:completions": API_KEY_ONLY,
 }
 
 # Who may POST to each POST-only URL; everyone else must get 404 (anonymous: sign in).
@@ -104,9 +123,26 @@ POST_ALLOWED = {
     "learners:apply": {"learner_a", "learner_b"},
     "learners:profile": {"learner_a", "learner_b"},
     "assisted:register": {"reviewer_a", "coordinator_a"},
+    "courses:enrol": {"learner_a", "learner_b"},
+    "seats:revoke": {"coordinator_a"},
+    "seats:allocations": {"admin"},
+    "seats:codes": {"admin"},
+    "seats:provider_key_create": {"admin"},
+    "seats:provider_key_revoke": {"admin"},
+    "seats:completions_import": {"admin"},
+    "seats:bulk_enrolment": {"coordinator_a"},
 }
 
-OWN_URL_PREFIXES = ("portal:", "learners:", "partners:", "assisted:", "api:")
+OWN_URL_PREFIXES = (
+    "portal:",
+    "learners:",
+    "partners:",
+    "assisted:",
+    "api:",
+    "courses:",
+    "seats:",
+    "credentials_api:",
+)
 
 
 @pytest.fixture
@@ -162,6 +198,9 @@ def test_post_is_refused_to_everyone_but_the_rightful_role(world, name):
         Membership.objects.count(),
         PartnerApiKey.objects.filter(revoked_at__isnull=True).count(),
         StaffInvitation.objects.filter(revoked_at__isnull=True).count(),
+        list(Enrolment.objects.values_list("pk", "status")),
+        list(SeatAllocation.objects.values_list("pk", "total")),
+        ProviderApiKey.objects.filter(revoked_at__isnull=True).count(),
     )
     for role in ROLES:
         if role in POST_ALLOWED[name]:
@@ -174,5 +213,8 @@ def test_post_is_refused_to_everyone_but_the_rightful_role(world, name):
         Membership.objects.count(),
         PartnerApiKey.objects.filter(revoked_at__isnull=True).count(),
         StaffInvitation.objects.filter(revoked_at__isnull=True).count(),
+        list(Enrolment.objects.values_list("pk", "status")),
+        list(SeatAllocation.objects.values_list("pk", "total")),
+        ProviderApiKey.objects.filter(revoked_at__isnull=True).count(),
     )
     assert after == before

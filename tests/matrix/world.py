@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.files.base import ContentFile
 
+from credentials.models import ImportJob, ProviderApiKey
 from partners.models import (
     EvidenceDocument,
     InvitationBatch,
@@ -16,6 +17,7 @@ from partners.models import (
 )
 from partners.services.staff import invitation_token_hash
 from portal.models import User
+from tests.credentials.factories import CourseFactory, EnrolmentFactory, ProviderFactory
 from tests.learners.factories import LearnerProfileFactory
 from tests.partners.factories import ApplicationFactory, MembershipFactory, PartnerFactory
 from tests.portal.factories import LearnerFactory, PartnerStaffFactory, ProgrammeAdminFactory
@@ -44,6 +46,11 @@ class World:
     api_key_a: PartnerApiKey
     batch_a: InvitationBatch
     assisted_learner: User
+    course: object
+    enrolment_a: object
+    provider_key: object
+    completions_job: object
+    bulk_job_a: object
 
 
 def _staff(partner: Partner, role: str) -> User:
@@ -82,6 +89,18 @@ def build_world() -> World:
     batch = InvitationBatch.objects.create(partner=partner_a, created_by=coordinator_a)
     assisted = LearnerFactory()
     ApplicationFactory(learner=assisted, partner=partner_a, assisted=True)
+    provider = ProviderFactory()
+    course = CourseFactory(provider=provider)
+    enrolment_a = EnrolmentFactory(learner=learner_a, course=course, partner=partner_a)
+    provider_key = ProviderApiKey.objects.create(
+        provider=provider, name="lms", prefix="prov1234", key_hash="0" * 64
+    )
+    completions_job = ImportJob.objects.create(
+        kind=ImportJob.Kind.COMPLETIONS, provider=provider, created_by=admin
+    )
+    bulk_job_a = ImportJob.objects.create(
+        kind=ImportJob.Kind.BULK_ENROLMENT, partner=partner_a, created_by=coordinator_a
+    )
     return World(
         partner_a=partner_a,
         partner_b=partner_b,
@@ -101,4 +120,9 @@ def build_world() -> World:
         api_key_a=api_key,
         batch_a=batch,
         assisted_learner=assisted,
+        course=course,
+        enrolment_a=enrolment_a,
+        provider_key=provider_key,
+        completions_job=completions_job,
+        bulk_job_a=bulk_job_a,
     )
