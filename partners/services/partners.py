@@ -11,12 +11,10 @@ from ..models import Partner
 from ..permissions import can_manage_partners
 
 # Partner pages live at /staff/<slug>/...; these first path segments are taken by other pages
-# (/staff/partners/ for admins, /staff/invitations/<token>/ for invited staff), so no partner
+# (/staff/partners/ for admins, /staff/invitations/<token>/ for invited staff, /staff/programme/
+# for programme pages), so no partner
 # may use them as its slug.
-# Paths under /staff/ that are not partners (partner pages live at /staff/<slug>/...).
-RESERVED_SLUGS = frozenset(
-    {"partners", "invitations", "new", "admin", "api", "staff", "programme"}
-)
+RESERVED_SLUGS = frozenset({"partners", "invitations", "new", "admin", "api", "staff", "programme"})
 
 EDITABLE_FIELDS = (
     "name",
