@@ -1,6 +1,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from credentials.models import AccessCode, Course
 from partners.models import Application
 from portal.models import Role, User
 
@@ -18,8 +19,12 @@ def test_seed_demo_creates_one_account_per_role_and_can_run_twice(capsys):
         Role.PARTNER_STAFF,
         Role.PROGRAMME_ADMIN,
     }
-    assert len(users) == 3 + 3  # one per role, and three applicants
-    assert Application.objects.filter(partner__slug="demo-refugee-support").count() == 3
+    assert len(users) == 3 + 3 + 1  # one per role, three applicants, one verified learner
+    demo = Application.objects.filter(partner__slug="demo-refugee-support")
+    assert demo.filter(status="submitted").count() == 3
+    assert demo.filter(status="approved", learner__email="verified@demo.example.org").exists()
+    assert Course.objects.filter(provider__slug="demo-open-university").count() == 3
+    assert AccessCode.objects.filter(provider__slug="demo-open-university").count() == 20
     out = capsys.readouterr().out
     assert "staff@demo.example.org" in out and "demo_totp" in out
 

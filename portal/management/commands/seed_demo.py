@@ -3,13 +3,17 @@
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from credentials.models import AccessMethod, Course, CourseLevel, Provider
+from credentials.services.codes import access_codes_import
+from credentials.services.seats import seat_allocation_set
 from learners.models import LearnerProfile
 from learners.services.profiles import learner_profile_save
 from partners.models import Application, DisplacementStatus, Membership, Partner, StaffRole
-from partners.services.applications import application_submit
+from partners.services.applications import Decision, application_decide, application_submit
 from partners.services.partners import partner_create
 from portal.models import Role, User
 from portal.services import audit_record
@@ -73,12 +77,14 @@ class Command(BaseCommand):
             if created:
                 audit_record(actor=None, action="demo.account_created", target=user)
         self._partner_and_applicants()
+        self._courses_and_verified_learner()
 
         self.stdout.write(
             self.style.SUCCESS("Demo accounts are ready.")
             + f"""
 Open http://127.0.0.1:8000/ and sign in with one of these (password for all: {DEMO_PASSWORD}):
-  learner   learner@{DEMO_DOMAIN}
+  learner   learner@{DEMO_DOMAIN}   (not yet verified: can apply to the demo partner)
+  verified  verified@{DEMO_DOMAIN}  (verified by the demo partner: can enrol in courses)
   staff     staff@{DEMO_DOMAIN}   (partner staff; two-factor authentication is on)
   admin     admin@{DEMO_DOMAIN}   (programme admin; two-factor authentication is on;
                                    also opens the Django admin at /admin/)
@@ -120,3 +126,57 @@ or add the account to an authenticator app with the secret that command prints.
                     case_number=f"DEMO-{n:03d}",
                     acting_user=applicant,
                 )
+
+    def _courses_and_verified_learner(self) -> None:
+        admin = User.objects.get(email=f"admin@{DEMO_DOMAIN}")
+        staff = User.objects.get(email=f"staff@{DEMO_DOMAIN}")
+        partner = Partner.objects.get(slug=DEMO_PARTNER_SLUG)
+        # Providers and courses are managed in the Django admin; the demo creates a few directly.
+        provider, created = Provider.objects.get_or_create(
+            slug="demo-open-university",
+            defaults={
+                "name": "Demo Open University",
+                "website": "https://provider.example",
+                "access_method": AccessMethod.VOUCHER,
+            },
+        )
+        for n, (title, subject, language, level) in enumerate(
+            [
+                ("Introduction to programming", "Computing", "en", CourseLevel.BEGINNER),
+                ("Arabic for business", "Languages", "ar", CourseLevel.INTERMEDIATE),
+                ("Project management basics", "Business", "fr", CourseLevel.BEGINNER),
+            ],
+            start=1,
+        ):
+            Course.objects.get_or_create(
+                provider=provider,
+                external_id=f"DEMO-{n}",
+                defaults={
+                    "title": title,
+                    "description": f"A demo course: {title.lower()}.",
+                    "language": language,
+                    "subject": subject,
+                    "level": level,
+                    "link": f"https://provider.example/courses/demo-{n}",
+                },
+            )
+        if created:
+            seat_allocation_set(partner=partner, provider=provider, total=10, acting_user=admin)
+            codes = "\n".join(f"DEMO-CODE-{n:04d}" for n in range(1, 21)).encode()
+            access_codes_import(
+                provider=provider,
+                csv_file=SimpleUploadedFile("codes.csv", codes, content_type="text/csv"),
+                acting_user=admin,
+            )
+        verified = _demo_learner(f"verified@{DEMO_DOMAIN}", "Demo Verified Learner")
+        if not Application.objects.filter(learner=verified).exists():
+            application = application_submit(
+                learner=verified,
+                partner=partner,
+                displacement_status=DisplacementStatus.REFUGEE,
+                country_of_residence="JO",
+                acting_user=verified,
+            )
+            application_decide(
+                application=application, decision=Decision.APPROVE, acting_user=staff
+            )
