@@ -15,67 +15,46 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework import exceptions, serializers
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
+
+from portal import api_keys as portal_api_keys
 
 from .models import ProviderApiKey
 from .services.imports import MAX_API_ITEMS, CompletionResult, completion_report
 from .services.provider_keys import provider_api_key_authenticate
 
-AUTH_KEYWORD = "Api-Key"
+AUTH_KEYWORD = portal_api_keys.AUTH_KEYWORD
 THROTTLE_SCOPE = "provider_api"
 # Overridable with REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["provider_api"].
-DEFAULT_RATE = "120/min"
+DEFAULT_RATE = portal_api_keys.DEFAULT_RATE
 
 
 # --- authentication -----------------------------------------------------------------------------
 
 
-class ProviderApiClient:
+class ProviderApiClient(portal_api_keys.ApiClient):
     """Who is calling: a provider's system, identified by one of its API keys (not a person)."""
 
-    is_authenticated = True
-    is_anonymous = False
-    is_active = True
-    pk = None
-
     def __init__(self, key: ProviderApiKey):
-        self.key = key
+        super().__init__(key)
         self.provider = key.provider
 
     def __str__(self) -> str:
         return f"API key {self.key.prefix} of {self.provider}"
 
 
-class ProviderApiKeyAuthentication(BaseAuthentication):
+class ProviderApiKeyAuthentication(portal_api_keys.ApiKeyAuthentication):
     """`Authorization: Api-Key <prefix>.<secret>` of a provider key; an unknown or revoked key,
     or a partner's key, is a 401."""
 
-    def authenticate(self, request):
-        parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != AUTH_KEYWORD.lower().encode():
-            return None  # no key given: the permission check answers 401
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed(
-                _("Send the header as “Authorization: Api-Key <key>”.")
-            )
-        try:
-            raw = parts[1].decode("ascii")
-        except UnicodeDecodeError as error:
-            raise exceptions.AuthenticationFailed(_("This API key is not valid.")) from error
-        key = provider_api_key_authenticate(raw)
-        if key is None:
-            raise exceptions.AuthenticationFailed(_("This API key is not valid or was revoked."))
-        return ProviderApiClient(key), key
+    def find_key(self, raw: str):
+        return provider_api_key_authenticate(raw)
 
-    def authenticate_header(self, request) -> str:
-        return AUTH_KEYWORD
+    def client_for(self, key) -> "ProviderApiClient":
+        return ProviderApiClient(key)
 
 
 class ProviderApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -94,23 +73,13 @@ class ProviderApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
         }
 
 
-class HasProviderApiKey(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        return isinstance(request.auth, ProviderApiKey)
+class HasProviderApiKey(portal_api_keys.HasApiKey):
+    key_model = ProviderApiKey
 
 
-class ProviderApiKeyRateThrottle(SimpleRateThrottle):
-    """Counts requests per API key (in the shared cache, so across every web process)."""
-
+class ProviderApiKeyRateThrottle(portal_api_keys.ApiKeyRateThrottle):
     scope = THROTTLE_SCOPE
-
-    def get_rate(self) -> str:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope) or DEFAULT_RATE
-
-    def get_cache_key(self, request, view):
-        if not isinstance(request.auth, ProviderApiKey):
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+    key_model = ProviderApiKey
 
 
 # --- completions --------------------------------------------------------------------------------

@@ -13,16 +13,14 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import exceptions, generics, serializers, status
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from portal import api_keys as portal_api_keys
 from portal.models import User
 from portal.services import audit_record
 
@@ -37,53 +35,34 @@ from .permissions import membership_for
 from .services.api_keys import api_key_authenticate
 from .services.applications import Decision, application_decide
 
-AUTH_KEYWORD = "Api-Key"
+AUTH_KEYWORD = portal_api_keys.AUTH_KEYWORD
 THROTTLE_SCOPE = "partner_api"
 # Overridable with REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["partner_api"].
-DEFAULT_RATE = "120/min"
+DEFAULT_RATE = portal_api_keys.DEFAULT_RATE
 
 
 # --- authentication -----------------------------------------------------------------------------
 
 
-class PartnerApiClient:
+class PartnerApiClient(portal_api_keys.ApiClient):
     """Who is calling: a partner's system, identified by one of its API keys (not a person)."""
 
-    is_authenticated = True
-    is_anonymous = False
-    is_active = True
-    pk = None
-
     def __init__(self, key: PartnerApiKey):
-        self.key = key
+        super().__init__(key)
         self.partner = key.partner
 
     def __str__(self) -> str:
         return f"API key {self.key.prefix} of {self.partner}"
 
 
-class ApiKeyAuthentication(BaseAuthentication):
-    """`Authorization: Api-Key <prefix>.<secret>`; an unknown or revoked key is a 401."""
+class ApiKeyAuthentication(portal_api_keys.ApiKeyAuthentication):
+    """`Authorization: Api-Key <prefix>.<secret>` of a partner key."""
 
-    def authenticate(self, request):
-        parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != AUTH_KEYWORD.lower().encode():
-            return None  # no key given: the permission check answers 401
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed(
-                _("Send the header as “Authorization: Api-Key <key>”.")
-            )
-        try:
-            raw = parts[1].decode("ascii")
-        except UnicodeDecodeError as error:
-            raise exceptions.AuthenticationFailed(_("This API key is not valid.")) from error
-        key = api_key_authenticate(raw)
-        if key is None:
-            raise exceptions.AuthenticationFailed(_("This API key is not valid or was revoked."))
-        return PartnerApiClient(key), key
+    def find_key(self, raw: str):
+        return api_key_authenticate(raw)
 
-    def authenticate_header(self, request) -> str:
-        return AUTH_KEYWORD
+    def client_for(self, key) -> "PartnerApiClient":
+        return PartnerApiClient(key)
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -102,23 +81,13 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
         }
 
 
-class HasPartnerApiKey(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        return isinstance(request.auth, PartnerApiKey)
+class HasPartnerApiKey(portal_api_keys.HasApiKey):
+    key_model = PartnerApiKey
 
 
-class ApiKeyRateThrottle(SimpleRateThrottle):
-    """Counts requests per API key (in the shared cache, so across every web process)."""
-
+class ApiKeyRateThrottle(portal_api_keys.ApiKeyRateThrottle):
     scope = THROTTLE_SCOPE
-
-    def get_rate(self) -> str:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope) or DEFAULT_RATE
-
-    def get_cache_key(self, request, view):
-        if not isinstance(request.auth, PartnerApiKey):
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+    key_model = PartnerApiKey
 
 
 class PartnerApiView(APIView):

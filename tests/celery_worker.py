@@ -75,3 +75,22 @@ def celery_worker(transactional_db, settings, tmp_path):
             process.kill()
         log.close()
         print((tmp_path / "worker.log").read_text()[-3000:])
+
+
+def worker_outbox_messages(folder: Path, count: int = 1, seconds: float = 60) -> list[str]:
+    """The e-mails the worker wrote, once `count` of them are complete (Django's file backend
+    ends each message with a line of 79 dashes; a file can exist before it is written)."""
+    import time
+
+    separator = "-" * 79
+    deadline = time.monotonic() + seconds
+    while True:
+        messages = [
+            text
+            for path in sorted(folder.iterdir())
+            for text in [path.read_text()]
+            if separator in text
+        ]
+        if len(messages) >= count or time.monotonic() > deadline:
+            return messages
+        time.sleep(0.2)

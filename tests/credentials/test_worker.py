@@ -7,6 +7,7 @@ import pytest
 
 from credentials.models import Enrolment, EnrolmentStatus, SeatAllocation
 from credentials.services.enrolments import enrolment_request
+from tests.celery_worker import worker_outbox_messages
 from tests.partners.factories import PartnerFactory
 
 from .conftest import PROVIDER_TOKEN, api_course, verified_learner
@@ -22,13 +23,6 @@ def wait_for_status(enrolment: Enrolment, statuses, seconds: float = WAIT_SECOND
             break
         time.sleep(0.2)
     return enrolment
-
-
-def wait_for_files(folder, count: int = 1, seconds: float = WAIT_SECONDS) -> list:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and len(list(folder.iterdir())) < count:
-        time.sleep(0.2)
-    return sorted(folder.iterdir())
 
 
 @pytest.mark.worker
@@ -50,9 +44,9 @@ def test_api_enrolment_is_provisioned_end_to_end_by_the_worker(celery_worker, fa
     assert received.json["name"] == "Farah Nasser"
     assert enrolment.access_link == "https://provider.example/go/00001"
 
-    files = wait_for_files(celery_worker)
-    assert len(files) == 1, "the worker sent no e-mail within 60 s"
-    message = files[0].read_text()
+    messages = worker_outbox_messages(celery_worker)
+    assert len(messages) == 1, "the worker sent no e-mail within 60 s"
+    message = messages[0]
     assert "To: farah@example.org" in message
     assert "Python for Everyone" in message
     assert "https://provider.example/go/00001" in message

@@ -1,7 +1,5 @@
 """The verification journey's background work, through Redis and a real Celery worker process."""
 
-import time
-
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.template.loader import render_to_string
@@ -10,15 +8,9 @@ from django.utils import translation
 from partners.models import ApplicationStatus, StaffRole
 from partners.services.applications import Decision, application_decide
 from partners.services.notifications import EVENT_TEMPLATES
+from tests.celery_worker import worker_outbox_messages
 from tests.partners.factories import ApplicationFactory, MembershipFactory, PartnerFactory
 from tests.portal.factories import LearnerFactory, PartnerStaffFactory
-
-
-def wait_for_files(folder, count=1, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and len(list(folder.iterdir())) < count:
-        time.sleep(0.2)
-    return sorted(folder.iterdir())
 
 
 @pytest.mark.worker
@@ -34,9 +26,9 @@ def test_a_decision_reaches_the_learner_through_the_worker_in_their_language(cel
 
     application.refresh_from_db()
     assert application.status == ApplicationStatus.APPROVED
-    files = wait_for_files(celery_worker)
-    assert files, "the worker sent no e-mail within 60 s"
-    message = files[0].read_text()
+    messages = worker_outbox_messages(celery_worker)
+    assert messages, "the worker sent no e-mail within 60 s"
+    message = messages[0]
     assert "To: farah@example.org" in message
     assert "Amal Learning Network" in message
     # Rendered by the worker in the learner's language (French), not in English.
