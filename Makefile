@@ -26,8 +26,16 @@ run: install ## Migrate, load demo data and serve the portal on http://127.0.0.1
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install ## Run the whole suite (on PostgreSQL and Redis when they are reachable)
+# The independent credential verifier (Digital Bazaar's libraries), installed from its lockfile.
+vc-verifier/node_modules/.installed: vc-verifier/package.json vc-verifier/package-lock.json
+	cd vc-verifier && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: install vc-verifier/node_modules/.installed ## Run the whole suite (on PostgreSQL and Redis when they are reachable)
 	$(PY) scripts/with_services.py $(PY) -m pytest $(PYTEST_ARGS)
+
+test-nojs: install ## The browser journeys again, with JavaScript disabled in Chromium
+	BROWSER_JAVASCRIPT=off $(PY) scripts/with_services.py $(PY) -m pytest -m "browser and not needs_javascript" $(PYTEST_ARGS)
 
 lint: install ## ruff check and format check
 	$(VENV)/bin/ruff check .
@@ -51,4 +59,4 @@ stack: install ## Full stack on PostgreSQL + Redis: gunicorn, Celery worker and 
 bench: install ## Run the benchmarks in bench/ (on demand; they print ratios)
 	$(PY) scripts/with_services.py $(PY) -m bench
 
-.PHONY: help install run test lint format messages stack bench
+.PHONY: help install run test test-nojs lint format messages stack bench

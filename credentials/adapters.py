@@ -88,3 +88,30 @@ def api_enrol(*, provider: Provider, payload: dict) -> Granted:
         access_link=_safe_link(body.get("access_url")),
         provider_reference=str(body.get("enrolment_id") or "")[:200],
     )
+
+
+def api_unenrol(*, provider: Provider, reference: str) -> int:
+    """Tell the provider that an enrolment ended because the learner deleted their account:
+    DELETE <enrolment endpoint>/<reference>, the reference we sent when enrolling. Returns the
+    provider's status; 404/410 (nothing to delete, or no such endpoint) are final answers too.
+    Raises ProviderUnavailable for answers worth retrying. Nothing but the reference is sent."""
+    base = provider.api_enrolment_url.rstrip("/")
+    if urllib.parse.urlsplit(base).scheme not in ("https", "http"):
+        raise ProviderUnavailable("the provider's enrolment endpoint is not an http(s) URL")
+    token = decrypt_text(provider.api_token_encrypted) if provider.api_token_encrypted else ""
+    request = urllib.request.Request(  # noqa: S310 — scheme checked above
+        f"{base}/{urllib.parse.quote(reference, safe='')}",
+        method="DELETE",
+        headers={"Accept": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=provider_timeout()) as response:  # noqa: S310
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as error:
+        error.close()
+        if 400 <= error.code < 500 and error.code not in RETRYABLE_4XX:
+            return error.code
+        raise ProviderUnavailable(f"provider answered {error.code}") from error
+    except (OSError, http.client.HTTPException) as error:
+        raise ProviderUnavailable(f"provider unreachable: {type(error).__name__}") from error

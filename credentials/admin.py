@@ -7,16 +7,23 @@ partner's enrolments on /staff/<slug>/enrolments/.
 
 Seats are set on /staff/programme/seats/, through the service that also enrols waiting learners;
 codes are imported in bulk on /staff/programme/codes/.
+
+Credentials, signing keys and status lists are read-only here: credentials are issued by the
+completion flow and revoked on /staff/programme/credentials/ (which re-signs the status list).
+The credential list shows no name; a signing key's private part is never shown.
 """
 
 from django.contrib import admin
 from django.db import models
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin_base import ReadOnlyAdmin
 from portal.services import audit_record
 
 from .forms.staff import ProviderAdminForm
-from .models import AccessCode, Course, Provider, SeatAllocation
+from .models import AccessCode, Course, Credential, IssuerKey, Provider, SeatAllocation, StatusList
 
 
 @admin.register(Provider)
@@ -149,3 +156,67 @@ class AccessCodeAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         queryset.filter(enrolment__isnull=True).delete()
+
+
+@admin.register(Credential)
+class CredentialAdmin(ReadOnlyAdmin):
+    """Issued credentials, read-only. Revoke on the staff page (it re-signs the status list)."""
+
+    list_display = ["code_prefix", "course", "status", "issued_at"]
+    list_filter = ["status"]
+    search_fields = ["=code"]
+    list_select_related = ["course"]
+    show_full_result_count = False
+    # Neither the learner nor the enrolment (which names the partner): only what the public
+    # page would show, plus the revocation.
+    fields = [
+        "code",
+        "course",
+        "subject_name",
+        "status",
+        "issued_at",
+        "is_public",
+        "revoked_at",
+        "revocation_reason",
+        "status_list",
+        "status_index",
+        "revoke_link",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("document")
+
+    @admin.display(description=_("code"))
+    def code_prefix(self, obj: Credential) -> str:
+        return f"{obj.code[:8]}…"
+
+    @admin.display(description=_("revoke"))
+    def revoke_link(self, obj: Credential) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("seats:credential_revoke", args=[obj.pk]),
+            _("Revoke or see the revocation on the staff page"),
+        )
+
+
+@admin.register(IssuerKey)
+class IssuerKeyAdmin(ReadOnlyAdmin):
+    """The keys credentials are (or were) signed with: public parts only."""
+
+    list_display = ["did", "generated", "created_at"]
+    fields = ["did", "public_key_multibase", "generated", "created_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("private_key_encrypted")
+
+
+@admin.register(StatusList)
+class StatusListAdmin(ReadOnlyAdmin):
+    list_display = ["number", "length", "used", "updated_at"]
+    fields = ["number", "length", "used", "updated_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("document")

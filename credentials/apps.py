@@ -7,3 +7,6 @@ class CredentialsConfig(AppConfig):
 
     name = "credentials"
     verbose_name = _("Courses and credentials")
+
+    def ready(self) -> None:
+        from . import checks, receivers  # noqa: F401 — registers checks and signal receivers

@@ -15,3 +15,7 @@ class ProviderRejected(Exception):
 
 class NoCodesLeft(Exception):
     """The provider's code pool is empty; retried (an admin may import more), then failed."""
+
+
+class CredentialNotAllowed(ValidationError):
+    """A credential action the rules refuse; its message is shown to the person."""

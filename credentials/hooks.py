@@ -15,3 +15,8 @@ def register_display_name(resolver: Callable[[User], str]) -> None:
 
 def learner_display_name(user: User) -> str:
     return (_display_name(user) if _display_name else "") or user.email.split("@")[0]
+
+
+def learner_chosen_name(user: User) -> str:
+    """Only the name the learner chose (never derived from the e-mail): for credentials."""
+    return (_display_name(user) if _display_name else "").strip()

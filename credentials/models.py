@@ -274,3 +274,113 @@ class ImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.result}"
+
+
+class IssuerKey(models.Model):
+    """An Ed25519 key the portal signs (or signed) credentials with, known by its did:key.
+
+    The key in use comes from CREDENTIAL_SIGNING_KEY; only its public part is kept here, so that
+    after a rotation the public page still recognises earlier credentials as the portal's. When
+    no key is configured (a developer's machine) one is generated and its private part stored
+    here, encrypted.
+    """
+
+    did = models.CharField(max_length=120, unique=True)
+    public_key_multibase = models.CharField(max_length=60)
+    private_key_encrypted = models.TextField(blank=True, editable=False)
+    generated = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("credential signing key")
+        verbose_name_plural = _("credential signing keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["generated"], condition=Q(generated=True), name="one_generated_issuer_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.did
+
+
+class StatusList(models.Model):
+    """A Bitstring Status List for revocation, published as a signed credential at
+    /credentials/status/<number>. Indexes are handed out at random (herd privacy)."""
+
+    number = models.PositiveIntegerField(unique=True)
+    length = models.PositiveIntegerField()
+    used = models.PositiveIntegerField(default=0)
+    # The signed BitstringStatusListCredential, re-made whenever a credential on it is revoked.
+    document = models.TextField(blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("status list")
+        verbose_name_plural = _("status lists")
+
+    def __str__(self) -> str:
+        return f"Status list {self.number}"
+
+
+class CredentialStatus(models.TextChoices):
+    ISSUED = "issued", _("Valid")
+    REVOKED = "revoked", _("Revoked")
+
+
+class Credential(models.Model):
+    """An Open Badges 3.0 credential for one completed enrolment; the signed JSON is kept exactly
+    as issued. It outlives the learner's account: learner and enrolment are set to null on
+    erasure, and the document holds only the display name the learner chose.
+    """
+
+    # Public verification code: random (160 bits), never a sequential id.
+    code = models.CharField(max_length=40, unique=True, editable=False)
+    enrolment = models.OneToOneField(
+        Enrolment, null=True, on_delete=models.SET_NULL, related_name="credential"
+    )
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="credentials"
+    )
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="credentials")
+    subject_name = models.CharField(_("name on the credential"), max_length=200)
+    document = models.TextField(editable=False)
+    issuer_key = models.ForeignKey(IssuerKey, on_delete=models.PROTECT, related_name="+")
+    status_list = models.ForeignKey(StatusList, on_delete=models.PROTECT, related_name="+")
+    status_index = models.PositiveIntegerField()
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=CredentialStatus.choices,
+        default=CredentialStatus.ISSUED,
+        db_index=True,
+    )
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    # The learner may hide a credential from the public page (the JSON they hold stays valid).
+    is_public = models.BooleanField(_("shown on the public page"), default=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("credential")
+        verbose_name_plural = _("credentials")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status_list", "status_index"], name="one_credential_per_status_bit"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="revoked") | Q(revoked_at__isnull=False),
+                name="revoked_credential_has_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["learner", "issued_at"]),
+            models.Index(fields=["course", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Credential {self.code[:6]}… ({self.status})"

@@ -2,6 +2,7 @@
 is asking. Every function here costs a fixed number of queries whatever the number of rows; the
 *_or_404 helpers answer 404 both for "missing" and "not yours"."""
 
+import re
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
@@ -10,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from partners.models import Partner
+from partners.permissions import can_manage_partners
 from partners.selectors import partner_get_for_staff_or_404
 from portal.models import User
 
@@ -17,10 +19,13 @@ from .models import (
     LIVE_ENROLMENT_STATUSES,
     AccessMethod,
     Course,
+    Credential,
+    CredentialStatus,
     Enrolment,
     EnrolmentStatus,
     Provider,
     SeatAllocation,
+    StatusList,
 )
 from .permissions import can_manage_seats, can_see_partner_enrolments
 
@@ -274,4 +279,109 @@ def voucher_providers_with_stock(user: User) -> list[Provider]:
             codes_unused=Count("codes", filter=Q(codes__enrolment__isnull=True)),
         )
         .order_by("name", "pk")
+    )
+
+
+# --- public verification ------------------------------------------------------------------------
+
+# The shape of a verification code (secrets.token_urlsafe): anything else is not looked up.
+CREDENTIAL_CODE = re.compile(r"[A-Za-z0-9_-]{20,40}")
+
+
+def credential_get_public(code: str) -> Credential | None:
+    """The credential a public verification link names, with its signing key and status list
+    (one query, none for a malformed code). None when the code is malformed, unknown or the
+    learner hid the credential: from outside the three look the same."""
+    if not CREDENTIAL_CODE.fullmatch(code):
+        return None
+    return (
+        Credential.objects.select_related("issuer_key", "status_list")
+        .defer("status_list__document")
+        .filter(code=code, is_public=True)
+        .order_by()
+        .first()
+    )
+
+
+def status_list_document(number: int) -> str | None:
+    """The signed status list credential published as list `number` (one query)."""
+    return StatusList.objects.filter(number=number).values_list("document", flat=True).first()
+
+
+# --- credentials: learner and admin -------------------------------------------------------------
+
+CREDENTIALS_PAGE_SIZE = 50
+DASHBOARD_CREDENTIALS = 3
+
+
+def credentials_of_learner(user: User, *, limit: int | None = None) -> list[Credential]:
+    """The learner's own credentials, newest first, with course and provider: one query."""
+    if not getattr(user, "is_learner", False):
+        return []
+    rows = (
+        Credential.objects.filter(learner=user)
+        .select_related("course__provider")
+        .defer("document")
+        .order_by("-issued_at", "-pk")
+    )
+    return list(rows[:limit] if limit else rows)
+
+
+def credential_get_for_learner_or_404(user: User, pk: int) -> Credential:
+    """The learner's own credential; anyone else's (or a missing one): 404."""
+    if not getattr(user, "is_learner", False):
+        raise Http404
+    return get_object_or_404(
+        Credential.objects.select_related("course__provider").defer("document"),
+        pk=pk,
+        learner=user,
+    )
+
+
+@dataclass(frozen=True)
+class CredentialList:
+    page: Page
+    counts: dict[str, int]
+    total: int
+
+
+def credentials_for_admin(user: User, *, status: str, code: str, page_number) -> CredentialList:
+    """Issued credentials for programme admins, newest first, with course and provider, and
+    nothing about the learner: three queries (the counts by status, the page's count, the page).
+    `code` is an exact verification code (a search), `status` one of CredentialStatus."""
+    if not can_manage_partners(user):
+        raise Http404
+    counts = dict.fromkeys(CredentialStatus.values, 0)
+    counts.update(
+        {
+            row["status"]: row["n"]
+            for row in Credential.objects.values("status").annotate(n=Count("id")).order_by()
+        }
+    )
+    rows = Credential.objects.all()
+    if status:
+        rows = rows.filter(status=status)
+    if code:
+        rows = rows.filter(code=code)
+    rows = (
+        rows.select_related("course__provider")
+        .only(
+            "code",
+            "status",
+            "issued_at",
+            "revoked_at",
+            "course__title",
+            "course__provider__name",
+        )
+        .order_by("-issued_at", "-pk")
+    )
+    page = Paginator(rows, CREDENTIALS_PAGE_SIZE).get_page(page_number)
+    return CredentialList(page=page, counts=counts, total=sum(counts.values()))
+
+
+def credential_get_for_admin_or_404(user: User, pk: int) -> Credential:
+    if not can_manage_partners(user):
+        raise Http404
+    return get_object_or_404(
+        Credential.objects.select_related("course__provider").defer("document"), pk=pk
     )

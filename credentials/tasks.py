@@ -4,9 +4,10 @@ from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
+from django.db import OperationalError
 
 from .errors import NoCodesLeft, ProviderUnavailable
-from .services import enrolments, notifications
+from .services import enrolments, issuance, notifications
 
 
 @shared_task(bind=True, max_retries=None)
@@ -55,6 +56,19 @@ def enrolment_notify_learner_task(enrolment_id: int, event: str) -> None:
 )
 def seat_threshold_notify_task(allocation_id: int, level: int) -> None:
     notifications.seat_threshold_notify(allocation_id=allocation_id, level=level)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=8)
+def credential_issue_task(enrolment_id: int) -> None:
+    """Issue the credential for a completed enrolment (safe to run any number of times)."""
+    issuance.credential_issue(enrolment_id=enrolment_id)
+
+
+@shared_task
+def credentials_reconcile_task() -> None:
+    """Periodic: issue credentials whose job was lost (completed enrolments without one)."""
+    for enrolment_id in issuance.completed_without_credential():
+        credential_issue_task.delay(enrolment_id)
 
 
 # Import jobs live in their own module; importing them here registers them with every worker.

@@ -7,7 +7,7 @@ never a bare <slug>/ pattern. The programme/ paths come first, so they win over 
 
 from django.urls import path
 
-from .views import imports, staff
+from .views import credentials_admin, imports, staff
 
 app_name = "seats"
 
@@ -38,6 +38,13 @@ urlpatterns = [
         "programme/completions/<int:job_id>/errors.csv",
         imports.completions_errors,
         name="completions_errors",
+    ),
+    # --- issued credentials: programme admins (everyone else: 404) ---
+    path("programme/credentials/", credentials_admin.credential_list, name="credentials"),
+    path(
+        "programme/credentials/<int:pk>/revoke/",
+        credentials_admin.credential_revoke,
+        name="credential_revoke",
     ),
     # Coordinators of the partner (reviewers, other partners' staff, learners, admins: 404)
     path("<slug:slug>/enrolments/bulk/", imports.bulk_enrolment, name="bulk_enrolment"),

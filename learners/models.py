@@ -33,3 +33,37 @@ class LearnerProfile(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+
+class DataExport(models.Model):
+    """A learner's copy of their own data ("download my data"): a JSON file built in the
+    background, kept in private storage and downloadable by that learner alone for 24 hours,
+    then deleted. Personal data: the file (file_name only names it); learner.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", editable=False
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    file_name = models.CharField(max_length=200, blank=True, editable=False)
+    size = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["learner", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Data export {self.pk} ({self.status})"

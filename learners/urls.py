@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_data
 
 app_name = "learners"
 
@@ -18,5 +18,8 @@ urlpatterns = [
         name="application_withdraw",
     ),
     path("learn/documents/<int:pk>/", views.document_download, name="document_download"),
+    path("learn/data/", views_data.data, name="data"),
+    path("learn/data/download/", views_data.data_download, name="data_download"),
+    path("learn/data/delete/", views_data.data_delete, name="data_delete"),
     path("join/<slug:slug>/", views.join, name="join"),
 ]

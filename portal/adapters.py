@@ -1,16 +1,32 @@
-"""django-allauth adapters: how the portal sends account e-mail and guards staff MFA."""
+"""django-allauth adapters: how the portal sends account e-mail and text messages, keeps phone
+numbers, and guards staff MFA."""
+
+import secrets
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context, ratelimit
+from allauth.core.exceptions import RateLimited
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .crypto import decrypt_text, encrypt_text
 from .emails import email_send
+from .forms import PhoneNumberField
+from .models import User
+from .sms import sms_send
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "rate_limited": _("Too many requests in a short time. Wait a few minutes, then try again."),
+    }
+
     def get_password_change_redirect_url(self, request) -> str:
         # Back to the person's own start page (a learner who has just replaced the one-time
         # password from an access slip goes on to their dashboard).
@@ -23,7 +39,70 @@ class AccountAdapter(DefaultAccountAdapter):
         request = context.get("request") or self.request
         ctx = {"email": email, "request": request, "current_site": _site(request)}
         ctx.update(context)
-        email_send(self.render_mail(template_prefix, email, ctx))
+        # In the recipient's own language when they have an account (a password reset asked
+        # for from someone else's phone still arrives in the language they chose).
+        recipient = User.objects.filter(email__iexact=email).only("language").first()
+        language = (recipient and recipient.language) or translation.get_language()
+        with translation.override(language or settings.LANGUAGE_CODE):
+            message = self.render_mail(template_prefix, email, ctx)
+        email_send(message)
+
+    # --- Sign-up ------------------------------------------------------------------------------
+
+    def save_user(self, request, user, form, commit: bool = True):
+        user = super().save_user(request, user, form, commit=False)
+        if not user.email:
+            # Signed up with a phone number only: the User model needs a unique address, so they
+            # get a placeholder that can receive nothing (as learners registered in person do).
+            user.email = f"phone-{secrets.token_hex(8)}@{settings.NO_EMAIL_DOMAIN}"
+        # Messages (SMS, e-mail) go out in the language the person signed up in.
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        if language in dict(settings.LANGUAGES):
+            user.language = language
+        if commit:
+            user.save()
+        return user
+
+    # --- Phone numbers (allauth's phone support) ----------------------------------------------
+
+    def phone_form_field(self, **kwargs):
+        return PhoneNumberField(**kwargs)
+
+    def set_phone(self, user, phone: str, verified: bool) -> None:
+        user.phone = phone
+        user.phone_verified = verified
+        if user.pk:
+            user.save(update_fields=["phone", "phone_verified"])
+
+    def get_phone(self, user) -> tuple[str, bool] | None:
+        if not user.phone:
+            return None
+        return user.phone, user.phone_verified
+
+    def set_phone_verified(self, user, phone: str) -> None:
+        if user.phone == phone and not user.phone_verified:
+            user.phone_verified = True
+            user.save(update_fields=["phone_verified"])
+
+    def get_user_by_phone(self, phone: str):
+        return User.objects.filter(phone=phone).first()
+
+    def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
+        # Per number, whatever the path (sign-up, new code, sign-in by code): an SMS costs money
+        # and must not become a way to flood someone's phone.
+        if not ratelimit.consume(context.request, action="send_sms", key=phone):
+            raise RateLimited
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            message = gettext("Your code: %(code)s. Do not share it with anyone.") % {"code": code}
+        sms_send(to=phone, message=message)
+
+    # No text for unknown or already registered numbers: it would let anyone make the portal
+    # send paid messages to any number (and the page already says the same as for a real one).
+    def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
+        return None
+
+    def send_account_already_exists_sms(self, phone: str) -> None:
+        return None
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -1,5 +1,7 @@
 """Outgoing e-mail goes through a background job, so a slow mail server never slows a page."""
 
+import base64
+
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 
 
@@ -18,6 +20,18 @@ def email_to_payload(message: EmailMessage) -> dict:
             payload["html"] = content
     if message.content_subtype == "html":
         payload["html"], payload["body"] = message.body, ""
+    # Files attached with message.attach(filename, content, mimetype), base64 so any bytes pass
+    # through JSON (reports attach their CSV).
+    payload["attachments"] = [
+        {
+            "filename": filename,
+            "content": base64.b64encode(
+                content.encode() if isinstance(content, str) else content
+            ).decode("ascii"),
+            "mimetype": mimetype,
+        }
+        for filename, content, mimetype in message.attachments
+    ]
     return payload
 
 
@@ -31,6 +45,12 @@ def email_from_payload(payload: dict) -> EmailMessage:
     )
     if payload.get("html"):
         message.attach_alternative(payload["html"], "text/html")
+    for attachment in payload.get("attachments") or []:
+        message.attach(
+            attachment["filename"],
+            base64.b64decode(attachment["content"]),
+            attachment["mimetype"],
+        )
     return message
 
 

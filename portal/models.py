@@ -35,10 +35,12 @@ class UserManager(BaseUserManager):
 
 
 class User(AbstractUser):
-    """An account. E-mail (or, for learners registered in person, a login code) is the login.
+    """An account. E-mail, a phone number (learners) or, for learners registered in person, a
+    login code is the login.
 
-    Personal data: email, login_code, last_login. Learners registered without an e-mail address
-    get a placeholder address under NO_EMAIL_DOMAIN, to which nothing is ever sent.
+    Personal data: email, phone, login_code, last_login. Learners registered without an e-mail
+    address (in person, or who signed up with a phone number) get a placeholder address under
+    NO_EMAIL_DOMAIN, to which nothing is ever sent.
     """
 
     username = None
@@ -57,6 +59,10 @@ class User(AbstractUser):
         _("login code"), max_length=16, unique=True, null=True, blank=True
     )
     password_is_temporary = models.BooleanField(default=False)
+    # Learners may sign up and sign in with a phone number instead of an e-mail address:
+    # E.164 ("+962791234567"), or null (never "", which would collide with other empty ones).
+    phone = models.CharField(_("phone number"), max_length=16, unique=True, null=True, blank=True)
+    phone_verified = models.BooleanField(_("phone number verified"), default=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -69,6 +75,11 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    def save(self, *args, **kwargs):
+        if not self.phone:
+            self.phone = None  # a form's "" means "no number"
+        super().save(*args, **kwargs)
 
     @property
     def is_learner(self) -> bool:

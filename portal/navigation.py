@@ -31,6 +31,7 @@ def main_links(user: User) -> list[Link]:
         return [
             _link(_("My learning"), "learners:dashboard"),
             _link(_("Courses"), "courses:catalogue"),
+            _link(_("My credentials"), "learner_credentials:list"),
             _link(_("My profile"), "learners:profile"),
         ]
     if user.is_partner_staff:
@@ -38,8 +39,10 @@ def main_links(user: User) -> list[Link]:
     links = [_link(_("Home"), "portal:home")]
     if user.is_programme_admin:
         links += [
+            _link(_("Figures"), "reporting:programme_dashboard"),
             _link(_("Partners"), "partners:partner_list"),
             _link(_("Seats"), "seats:allocations"),
+            _link(_("Credentials"), "seats:credentials"),
         ]
     if user.is_staff:
         links.append(_link(_("Administration"), "admin:index"))

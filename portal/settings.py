@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "partners",
     "credentials",
     "learners",
+    "portal.reporting",
 ]
 
 MIDDLEWARE = [
@@ -125,6 +127,15 @@ STAFF_SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("STAFF_SESSION_IDLE_MINUT
 # Fernet key(s) for identifiers and TOTP secrets at rest; comma-separated, newest first.
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
 
+# --- Credentials ------------------------------------------------------------------------------
+# The issuer named in every credential (its identifier is the did:key of the signing key).
+PROGRAMME_NAME = env("PROGRAMME_NAME", default="Open Learning Access Programme")
+# Ed25519 private key (32-byte seed, base64) credentials are signed with; `manage.py
+# credential_key_generate` makes one. Without it a key is generated once and kept encrypted in
+# the database (development only; `check --deploy` warns). Changing it keeps earlier credentials
+# verifiable: each names its own did:key, and the portal remembers every public key it used.
+CREDENTIAL_SIGNING_KEY = env("CREDENTIAL_SIGNING_KEY", default="")
+
 # Learners registered in person without an e-mail address get <login code>@NO_EMAIL_DOMAIN
 # (a reserved domain that cannot receive mail); nothing is ever sent there.
 NO_EMAIL_DOMAIN = "no-email.invalid"
@@ -155,10 +166,19 @@ PASSWORD_HASHERS = env.list(
 )
 
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"login": "portal.forms.LoginForm"}
+ACCOUNT_FORMS = {
+    "login": "portal.forms.LoginForm",
+    "signup": "portal.forms.SignupForm",
+    "request_login_code": "portal.forms.RequestLoginCodeForm",
+    "confirm_login_code": "portal.forms.ConfirmLoginCodeForm",
+    "verify_phone": "portal.forms.VerifyPhoneForm",
+}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Learners sign up and sign in with an e-mail address or a phone number (staff use e-mail).
+ACCOUNT_LOGIN_METHODS = {"email", "phone"}
+# "email*" keeps allauth's checks content with mandatory e-mail verification; the sign-up form
+# (portal.forms.SignupForm) accepts a phone number instead: one of the two is required.
+ACCOUNT_SIGNUP_FIELDS = ["email*", "phone", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
@@ -167,9 +187,32 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if env.bool("HTTPS_ONLY", default=False) else "http"
+# --- Phone numbers and codes by SMS (portal/sms.py) ---
+# A number given at sign-up is confirmed with a code sent by SMS before the first sign-in.
+ACCOUNT_PHONE_VERIFICATION_ENABLED = True
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = 3  # "request new code", at most this many times
+# Six digits: easy to type on any phone keypad (also used for sign-in codes sent by SMS).
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+# "Send me a sign-in code": by SMS to a phone number, or by e-mail.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = 3
+# Numbers written without a country code are read as numbers of this country (ISO 3166 code,
+# e.g. JO), or of the country given for the page's language (e.g. "uk=UA,fa=AF"); without
+# either, a number must start with its country code.
+PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="")
+PHONE_REGIONS_BY_LANGUAGE = env.dict("PHONE_REGIONS_BY_LANGUAGE", default={})
+# portal.sms.ConsoleBackend (development: printed, number masked) or
+# portal.sms.HttpGatewayBackend (POST {"to", "message"} JSON to SMS_GATEWAY_URL, Bearer token).
+SMS_BACKEND = env("SMS_BACKEND", default="portal.sms.ConsoleBackend")
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
+SMS_GATEWAY_TIMEOUT_SECONDS = env.float("SMS_GATEWAY_TIMEOUT_SECONDS", default=10)
 # allauth's defaults, written out so they are visible; they count in the (Redis) cache.
+# "key" is the e-mail address or phone number; "send_sms" is the portal's own limit on texts
+# to one number, whatever asked for them (sign-up, new code, sign-in by code).
 ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
+    "change_phone": "1/m/user",
     "manage_email": "10/m/user",
     "reset_password": "20/m/ip,5/m/key",
     "reauthenticate": "10/m/user",
@@ -179,6 +222,9 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
+    "request_login_code": "20/m/ip,3/m/key",
+    "verify_phone": "1/30s/key,3/m/ip",
+    "send_sms": env("SMS_RATE_PER_NUMBER", default="5/h/key,10/d/key"),
 }
 MFA_ADAPTER = "portal.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -271,6 +317,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.sessions_clear_expired_task",
         "schedule": timedelta(days=1),
     },
+    "learner-data-exports-expire": {
+        "task": "learners.tasks.learner_data_exports_expire_task",
+        "schedule": timedelta(hours=1),
+    },
     "verifications-expire": {
         "task": "partners.tasks.verifications_expire_task",
         "schedule": timedelta(hours=6),
@@ -287,6 +337,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "credentials.tasks.enrolments_reconcile_task",
         "schedule": timedelta(minutes=5),
     },
+    "rollups-refresh": {
+        "task": "portal.reporting.tasks.rollups_refresh_task",
+        "schedule": timedelta(minutes=15),
+    },
+    "credentials-reconcile": {
+        "task": "credentials.tasks.credentials_reconcile_task",
+        "schedule": timedelta(minutes=10),
+    },
     "import-jobs-reconcile": {
         "task": "credentials.tasks_imports.import_jobs_reconcile_task",
         "schedule": timedelta(minutes=10),
@@ -294,6 +352,19 @@ CELERY_BEAT_SCHEDULE = {
     "documents-purge": {
         "task": "partners.tasks.documents_purge_task",
         "schedule": timedelta(hours=6),
+    },
+    "exports-expire": {
+        "task": "portal.reporting.tasks.exports_expire_task",
+        "schedule": timedelta(hours=1),
+    },
+    # Monthly, on the 1st at 06:00 (TIME_ZONE); admins can change it in the admin (Periodic tasks).
+    "partner-reports-send": {
+        "task": "portal.reporting.tasks.partner_reports_send_task",
+        "schedule": crontab(day_of_month="1", hour="6", minute="0"),
+    },
+    "programme-report-send": {
+        "task": "portal.reporting.tasks.programme_report_send_task",
+        "schedule": crontab(day_of_month="1", hour="6", minute="0"),
     },
 }
 # Course providers: how often a failing enrolment is retried, and the first wait (doubling).

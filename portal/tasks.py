@@ -4,6 +4,7 @@ from celery import shared_task
 from django.core.management import call_command
 
 from .emails import email_from_payload
+from .sms import sms_send_task  # noqa: F401  (registered with the worker)
 
 
 @shared_task(

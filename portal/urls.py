@@ -22,11 +22,14 @@ portal_patterns = (
 
 urlpatterns = [
     path("", include(portal_patterns)),
+    path("learn/credentials/", include("credentials.urls_learner")),
     path("", include("learners.urls")),
+    path("verify/", include("credentials.urls_verify")),
     path("courses/", include("credentials.urls")),
     path("staff/", include("credentials.urls_staff")),
     path("staff/", include("partners.urls")),
     path("staff/", include("learners.urls_assisted")),
+    path("reports/", include("portal.reporting.urls")),
     path("api/", include("partners.urls_api")),
     path("api/", include("credentials.urls_api")),
     path("accounts/", include("allauth.urls")),

@@ -291,6 +291,43 @@ def enrolment_revoke(*, enrolment: Enrolment, reason: str, acting_user: User) ->
     return enrolment
 
 
+@transaction.atomic
+def enrolment_cancel_for_erasure(*, enrolment_id: int, acting_user: User) -> Enrolment | None:
+    """The learner deletes their account: their live enrolments end as revoked (so the counts
+    keep them), the seat comes back as in `enrolment_revoke`, and no e-mail goes to the address
+    being erased. Only the enrolment's own learner may do this; others are ignored (None)."""
+    enrolment = (
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("course__provider")
+        .filter(pk=enrolment_id, learner_id=acting_user.pk)
+        .first()
+    )
+    if enrolment is None or enrolment.status not in (
+        EnrolmentStatus.REQUESTED,
+        EnrolmentStatus.PROVISIONING,
+        EnrolmentStatus.ACTIVE,
+        EnrolmentStatus.WAITLISTED,
+    ):
+        return None
+    code_spent = (
+        enrolment.status == EnrolmentStatus.ACTIVE
+        and AccessCode.objects.filter(enrolment=enrolment).exists()
+    )
+    if not code_spent:
+        _give_back_seat(enrolment)
+    enrolment.status = EnrolmentStatus.REVOKED
+    enrolment.revoke_reason = ""
+    enrolment.save(update_fields=["status", "revoke_reason", "holds_seat", "updated_at"])
+    audit_record(
+        actor=acting_user,
+        action="enrolment.cancelled_by_erasure",
+        target=enrolment,
+        partner_id=enrolment.partner_id,
+        data={"seat_returned": not code_spent},
+    )
+    return enrolment
+
+
 def waitlist_promote(*, partner_id: int, provider_id: int) -> int:
     """Enrol waiting learners, oldest first, while the partner has seats at the provider.
     Runs as a job (`waitlist_promote_task`); each learner is promoted in a transaction of its

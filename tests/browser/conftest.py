@@ -2,6 +2,11 @@
 
 Every page opens in a fresh browser context at a phone-sized viewport. When a test fails, each of
 its pages is saved to test-results/ as a screenshot and as HTML, so the failure can be looked at.
+
+`BROWSER_JAVASCRIPT=off` runs every journey with JavaScript disabled in Chromium (`make test-nojs`,
+and CI's second browser run): each flow must work without it. A test that is about something that
+needs JavaScript itself (axe-core, which runs in the page) is marked `needs_javascript` and keeps
+it; a test may also pass `java_script_enabled=` to `new_context` to choose for one context.
 """
 
 import os
@@ -33,6 +38,8 @@ RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 STEP_TIMEOUT_MS = 10_000
 # BROWSER_SAVE_PAGES=1 saves the last page of every context, failed or not (to look at layouts).
 SAVE_ALL_PAGES = os.environ.get("BROWSER_SAVE_PAGES") == "1"
+# BROWSER_JAVASCRIPT=off: every context has JavaScript disabled unless the test needs it.
+JAVASCRIPT_OFF = os.environ.get("BROWSER_JAVASCRIPT", "on").lower() in {"off", "0", "no", "false"}
 expect.set_options(timeout=STEP_TIMEOUT_MS)
 
 
@@ -103,14 +110,18 @@ def browser() -> Browser:
 
 @pytest.fixture
 def new_context(browser, request):
-    """Open browser contexts (phone viewport, English unless told otherwise); all are closed
+    """Open browser contexts (phone viewport, English unless told otherwise; JavaScript off with
+    BROWSER_JAVASCRIPT=off unless the test is marked needs_javascript); all are closed
     after the test, and on failure (or with BROWSER_SAVE_PAGES=1) their pages are saved to
     test-results/ first."""
     contexts: list[BrowserContext] = []
+    keep_javascript = request.node.get_closest_marker("needs_javascript") is not None
 
     def make(**options) -> BrowserContext:
         options.setdefault("viewport", PHONE)
         options.setdefault("locale", "en-GB")
+        if JAVASCRIPT_OFF and not keep_javascript:
+            options.setdefault("java_script_enabled", False)
         context = browser.new_context(**options)
         context.set_default_timeout(STEP_TIMEOUT_MS)
         context.set_default_navigation_timeout(STEP_TIMEOUT_MS)

@@ -9,8 +9,9 @@ allauth's and the Django admin's URLs are walked in tests/portal/test_url_permis
 import pytest
 from django.test import Client
 
-from credentials.models import Enrolment, ProviderApiKey, SeatAllocation
+from credentials.models import Credential, Enrolment, ProviderApiKey, SeatAllocation
 from partners.models import Application, Membership, PartnerApiKey, StaffInvitation
+from portal.reporting.models import ExportJob
 from tests.portal.urlwalk import walk_urls
 
 from .urls import KWARGS, url_for
@@ -48,6 +49,10 @@ GET_MATRIX = {
     "learners:application_withdraw": row("login", 200, 404, 404, 404, 404, 404),
     "learners:document_download": row("login", 200, 404, 404, 404, 404, 404),
     "learners:join": PUBLIC,
+    # A learner's own data: nobody else's can be named (no export is ready in this world).
+    "learners:data": LEARNER_ONLY,
+    "learners:data_download": row("login", 404, 404, 404, 404, 404, 404),
+    "learners:data_delete": LEARNER_ONLY,
     "partners:partner_list": ADMIN_ONLY,
     "partners:partner_create": ADMIN_ONLY,
     "partners:partner_edit": ADMIN_ONLY,
@@ -103,6 +108,25 @@ GET_MATRIX = {
     "seats:bulk_enrolment_job": COORDINATOR_A_ONLY,
     "seats:bulk_enrolment_errors": COORDINATOR_A_ONLY,
     "credentials_api:completions": API_KEY_ONLY,
+    "seats:credentials": ADMIN_ONLY,
+    "seats:credential_revoke": ADMIN_ONLY,
+    # Learner B has no credential: their list is empty, but it is their page.
+    "learner_credentials:list": LEARNER_ONLY,
+    "learner_credentials:visibility": POST_ONLY,
+    # Public verification of learner A's credential: anyone holding the link, signed in or not.
+    "verify:status_list": PUBLIC,
+    "verify:credential": PUBLIC,
+    "verify:credential_json": PUBLIC,
+    "verify:credential_qr": PUBLIC,
+    "verify:credential_pdf": PUBLIC,
+    # Reporting: the programme's figures for admins, a partner's for its coordinators only.
+    "reporting:programme_dashboard": ADMIN_ONLY,
+    "reporting:refresh": POST_ONLY,
+    "reporting:partner_dashboard": COORDINATOR_A_ONLY,
+    # Exports: admins and coordinators (not reviewers); an export only for the one who asked.
+    "reporting:exports": row("login", 404, 404, 404, 404, 200, 200),
+    "reporting:export": ADMIN_ONLY,
+    "reporting:export_download": ADMIN_ONLY,
 }
 
 # Who may POST to each POST-only URL; everyone else must get 404 (anonymous: sign in).
@@ -122,6 +146,10 @@ POST_ALLOWED = {
     "partners:partner_edit": {"admin"},
     "learners:apply": {"learner_a", "learner_b"},
     "learners:profile": {"learner_a", "learner_b"},
+    # Each learner asks for their own export; erasure needs the typed confirmation (the POST
+    # below lacks it, so nothing is erased).
+    "learners:data": {"learner_a", "learner_b"},
+    "learners:data_delete": {"learner_a", "learner_b"},
     "assisted:register": {"reviewer_a", "coordinator_a"},
     "courses:enrol": {"learner_a", "learner_b"},
     "seats:revoke": {"coordinator_a"},
@@ -131,6 +159,11 @@ POST_ALLOWED = {
     "seats:provider_key_revoke": {"admin"},
     "seats:completions_import": {"admin"},
     "seats:bulk_enrolment": {"coordinator_a"},
+    "seats:credential_revoke": {"admin"},
+    # Only learner A, whose credential it is; learner B gets 404 like everyone else.
+    "learner_credentials:visibility": {"learner_a"},
+    "reporting:refresh": {"admin"},
+    "reporting:exports": {"coordinator_a", "admin"},
 }
 
 OWN_URL_PREFIXES = (
@@ -142,6 +175,9 @@ OWN_URL_PREFIXES = (
     "courses:",
     "seats:",
     "credentials_api:",
+    "learner_credentials:",
+    "verify:",
+    "reporting:",
 )
 
 
@@ -201,11 +237,15 @@ def test_post_is_refused_to_everyone_but_the_rightful_role(world, name):
         list(Enrolment.objects.values_list("pk", "status")),
         list(SeatAllocation.objects.values_list("pk", "total")),
         ProviderApiKey.objects.filter(revoked_at__isnull=True).count(),
+        list(Credential.objects.values_list("pk", "status", "is_public")),
+        ExportJob.objects.count(),
     )
     for role in ROLES:
         if role in POST_ALLOWED[name]:
             continue
-        response = client_for(world, role).post(url, {"decision": "approve", "name": "x"})
+        response = client_for(world, role).post(
+            url, {"decision": "approve", "name": "x", "public": "0", "reason": "x"}
+        )
         expected = "login" if role == "anonymous" else 404
         assert outcome(response) == expected, role
     after = (
@@ -216,5 +256,7 @@ def test_post_is_refused_to_everyone_but_the_rightful_role(world, name):
         list(Enrolment.objects.values_list("pk", "status")),
         list(SeatAllocation.objects.values_list("pk", "total")),
         ProviderApiKey.objects.filter(revoked_at__isnull=True).count(),
+        list(Credential.objects.values_list("pk", "status", "is_public")),
+        ExportJob.objects.count(),
     )
     assert after == before

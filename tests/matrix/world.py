@@ -1,11 +1,14 @@
 """A small world with every role, for the permission matrix."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
-from credentials.models import ImportJob, ProviderApiKey
+from credentials.models import Credential, EnrolmentStatus, ImportJob, ProviderApiKey
+from credentials.services.issuance import credential_issue
 from partners.models import (
     EvidenceDocument,
     InvitationBatch,
@@ -17,6 +20,8 @@ from partners.models import (
 )
 from partners.services.staff import invitation_token_hash
 from portal.models import User
+from portal.reporting.models import ExportJob, ExportKind
+from portal.storage import private_storage
 from tests.credentials.factories import CourseFactory, EnrolmentFactory, ProviderFactory
 from tests.learners.factories import LearnerProfileFactory
 from tests.partners.factories import ApplicationFactory, MembershipFactory, PartnerFactory
@@ -51,6 +56,8 @@ class World:
     provider_key: object
     completions_job: object
     bulk_job_a: object
+    credential_a: Credential
+    export_admin: ExportJob
 
 
 def _staff(partner: Partner, role: str) -> User:
@@ -101,6 +108,24 @@ def build_world() -> World:
     bulk_job_a = ImportJob.objects.create(
         kind=ImportJob.Kind.BULK_ENROLMENT, partner=partner_a, created_by=coordinator_a
     )
+    # Learner A completed another course and holds its credential.
+    completed_a = EnrolmentFactory(
+        learner=learner_a,
+        course=CourseFactory(provider=provider),
+        partner=partner_a,
+        status=EnrolmentStatus.COMPLETED,
+        completed_at=timezone.now(),
+    )
+    credential_a = credential_issue(enrolment_id=completed_a.pk)
+    # The admin's ready export (its file in the private storage), which only the admin may see.
+    export_admin = ExportJob.objects.create(
+        kind=ExportKind.PROGRAMME_AGGREGATES,
+        requested_by=admin,
+        status=ExportJob.Status.READY,
+        file_name=private_storage().save("exports/matrix.csv", ContentFile(b"Month,Learners\r\n")),
+        finished_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(hours=24),
+    )
     return World(
         partner_a=partner_a,
         partner_b=partner_b,
@@ -125,4 +150,6 @@ def build_world() -> World:
         provider_key=provider_key,
         completions_job=completions_job,
         bulk_job_a=bulk_job_a,
+        credential_a=credential_a,
+        export_admin=export_admin,
     )

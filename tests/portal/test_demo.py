@@ -1,7 +1,8 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from credentials.models import AccessCode, Course
+from credentials.models import AccessCode, Course, Credential, EnrolmentStatus, SeatAllocation
+from credentials.services import issuance
 from partners.models import Application
 from portal.models import Role, User
 
@@ -27,6 +28,30 @@ def test_seed_demo_creates_one_account_per_role_and_can_run_twice(capsys):
     assert AccessCode.objects.filter(provider__slug="demo-open-university").count() == 20
     out = capsys.readouterr().out
     assert "staff@demo.example.org" in out and "demo_totp" in out
+
+
+@pytest.mark.django_db
+def test_seed_demo_issues_one_credential_and_prints_its_verification_link(capsys):
+    call_command("seed_demo")
+    first = capsys.readouterr().out
+    call_command("seed_demo")
+    second = capsys.readouterr().out
+
+    credential = Credential.objects.get()
+    link = issuance.verification_url(credential.code)
+    assert "/verify/" in link
+    assert link in first and link in second
+    assert credential.learner.email == "verified@demo.example.org"
+    assert credential.enrolment.status == EnrolmentStatus.COMPLETED
+    assert credential.enrolment.access_code is not None  # enrolled as a learner would be
+    assert SeatAllocation.objects.get(provider__slug="demo-open-university").used == 1
+    check = issuance.credential_check(credential)
+    assert (check.state, check.subject_name, check.course, check.provider) == (
+        "valid",
+        "Demo Verified Learner",
+        "Introduction to programming",
+        "Demo Open University",
+    )
 
 
 @pytest.mark.django_db

@@ -10,6 +10,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from cryptography.fernet import Fernet
 
+from credentials.vc.keys import SigningKey, private_key_to_text
 from portal.middleware import SESSION_SEEN, SESSION_STARTED
 
 from .conftest import give_totp
@@ -27,6 +28,7 @@ PRODUCTION_ENV = {
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/2",
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.org:587",
     "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+    "CREDENTIAL_SIGNING_KEY": private_key_to_text(SigningKey.generate().private_key),
 }
 
 
@@ -54,10 +56,16 @@ def test_check_deploy_is_clean_with_production_settings():
 
 
 def test_check_deploy_flags_a_deployment_without_https_and_keys():
-    env = dict(PRODUCTION_ENV, HTTPS_ONLY="0", FIELD_ENCRYPTION_KEY="")
+    env = dict(PRODUCTION_ENV, HTTPS_ONLY="0", FIELD_ENCRYPTION_KEY="", CREDENTIAL_SIGNING_KEY="")
     result = run_check_deploy(env)
     assert result.returncode != 0
-    for check_id in ["security.W004", "security.W008", "security.W012", "portal.W001"]:
+    for check_id in [
+        "security.W004",
+        "security.W008",
+        "security.W012",
+        "portal.W001",
+        "credentials.W001",
+    ]:
         assert check_id in result.stderr + result.stdout
 
 

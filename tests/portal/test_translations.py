@@ -324,6 +324,42 @@ def test_po_file_is_in_step_with_the_source(lang, source_messages):
     assert not problems, f"{lang}: {FIX}\n" + "\n".join(problems)
 
 
+MARKS_STRINGS = re.compile(
+    r"\bgettext(?:_lazy)?\b|\bngettext\b|\bpgettext\b|{%\s*(?:translate|trans|blocktranslate|blocktrans)\b"
+)
+
+
+def source_files_with_messages() -> list[str]:
+    """Every Python file and template of our own that marks a string for translation."""
+    # scripts/ only mentions gettext (it compiles the catalogues); it has no messages.
+    skip = set(MAKEMESSAGES_IGNORE) | {".git", "locale", "__pycache__", "vc-verifier", "scripts"}
+    found = []
+    for path in ROOT.rglob("*"):
+        relative = path.relative_to(ROOT)
+        if set(relative.parts) & skip or not path.is_file():
+            continue
+        if path.suffix in {".py", ".html", ".txt"} and MARKS_STRINGS.search(
+            path.read_text(encoding="utf-8", errors="replace")
+        ):
+            found.append(relative.as_posix())
+    return sorted(found)
+
+
+def test_every_app_and_template_is_extracted(source_messages):
+    """Each file that marks strings (every app, portal/reporting, allauth overrides, e-mail
+    templates) has its messages in the catalogue that the .po files are checked against."""
+    extracted = {
+        path.removeprefix("./")
+        for entry in source_messages.values()
+        for path, _line in entry.occurrences
+    }
+    files = source_files_with_messages()
+    assert any(f.startswith("portal/reporting/") for f in files)
+    assert any(f.startswith("templates/") and f.endswith(".txt") for f in files)
+    missing = [f for f in files if f not in extracted]
+    assert not missing, "files whose messages makemessages did not extract:\n" + "\n".join(missing)
+
+
 # --- Behaviour ------------------------------------------------------------------------------
 
 H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)

@@ -27,6 +27,12 @@ PUBLIC = {
     "api:application_decision",
     "api:schema",
     "credentials_api:completions",
+    # Public verification of a credential: anyone holding its link.
+    "verify:status_list",
+    "verify:credential",
+    "verify:credential_json",
+    "verify:credential_qr",
+    "verify:credential_pdf",
     "account_login",
     "account_signup",
     "account_logout",
@@ -37,8 +43,11 @@ PUBLIC = {
     "account_reset_password_done",
     "account_reset_password_from_key",
     "account_reset_password_from_key_done",
+    # Asking for a sign-in code (by e-mail or SMS) is a way to sign in.
+    "account_request_login_code",
     # Steps inside a sign-in that only make sense mid-login; they send a stranger back to login.
     "account_confirm_login_code",
+    "account_verify_phone",
     "mfa_authenticate",
 }
 

@@ -7,14 +7,27 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from credentials.models import AccessMethod, Course, CourseLevel, Provider
+from credentials.models import (
+    PENDING_ENROLMENT_STATUSES,
+    AccessMethod,
+    Course,
+    CourseLevel,
+    Credential,
+    Enrolment,
+    EnrolmentStatus,
+    Provider,
+)
+from credentials.services import issuance
 from credentials.services.codes import access_codes_import
+from credentials.services.completions import completion_record
+from credentials.services.enrolments import enrolment_provision, enrolment_request
 from credentials.services.seats import seat_allocation_set
 from learners.models import LearnerProfile
 from learners.services.profiles import learner_profile_save
 from partners.models import Application, DisplacementStatus, Membership, Partner, StaffRole
 from partners.services.applications import Decision, application_decide, application_submit
 from partners.services.partners import partner_create
+from portal.bulk_seed import command as bulk_seed_command
 from portal.models import Role, User
 from portal.services import audit_record
 
@@ -56,6 +69,9 @@ def _demo_learner(email: str, name: str) -> User:
 class Command(BaseCommand):
     help = "Create (or reset) the demo accounts and print how to sign in as each."
 
+    def add_arguments(self, parser):
+        bulk_seed_command.add_arguments(parser)
+
     @transaction.atomic
     def handle(self, *args, **options):
         for email, role in DEMO_ACCOUNTS:
@@ -78,13 +94,15 @@ class Command(BaseCommand):
                 audit_record(actor=None, action="demo.account_created", target=user)
         self._partner_and_applicants()
         self._courses_and_verified_learner()
+        credential = self._completed_course_with_credential()
 
         self.stdout.write(
             self.style.SUCCESS("Demo accounts are ready.")
             + f"""
 Open http://127.0.0.1:8000/ and sign in with one of these (password for all: {DEMO_PASSWORD}):
   learner   learner@{DEMO_DOMAIN}   (not yet verified: can apply to the demo partner)
-  verified  verified@{DEMO_DOMAIN}  (verified by the demo partner: can enrol in courses)
+  verified  verified@{DEMO_DOMAIN}  (verified by the demo partner: can enrol in courses;
+                                   has completed one and holds its credential)
   staff     staff@{DEMO_DOMAIN}   (partner staff; two-factor authentication is on)
   admin     admin@{DEMO_DOMAIN}   (programme admin; two-factor authentication is on;
                                    also opens the Django admin at /admin/)
@@ -96,6 +114,14 @@ current code with:
 or add the account to an authenticator app with the secret that command prints.
 """
         )
+        if credential is not None:
+            link = issuance.verification_url(credential.code)
+            self.stdout.write(
+                f"The verified learner's credential for “{credential.course.title}” — anyone "
+                f"can check it, no sign-in needed:\n  {link}\n"
+            )
+        if options.get("learners") is not None:
+            bulk_seed_command.run(self, options)
 
     def _partner_and_applicants(self) -> None:
         admin = User.objects.get(email=f"admin@{DEMO_DOMAIN}")
@@ -180,3 +206,25 @@ or add the account to an authenticator app with the secret that command prints.
             application_decide(
                 application=application, decision=Decision.APPROVE, acting_user=staff
             )
+
+    def _completed_course_with_credential(self) -> Credential | None:
+        """The verified learner has completed the first demo course and holds its credential.
+        Through the services, as a real enrolment goes: request, access code, completion."""
+        verified = User.objects.get(email=f"verified@{DEMO_DOMAIN}")
+        course = Course.objects.get(provider__slug="demo-open-university", external_id="DEMO-1")
+        enrolment = (
+            Enrolment.objects.filter(learner=verified, course=course).order_by("-pk").first()
+        )
+        if enrolment is None:
+            enrolment = enrolment_request(learner=verified, course=course, acting_user=verified)
+        if enrolment.status in PENDING_ENROLMENT_STATUSES:
+            # The provisioning job would do this after commit; the demo needs it now.
+            enrolment = enrolment_provision(enrolment_id=enrolment.pk)
+        if enrolment.status == EnrolmentStatus.ACTIVE:
+            enrolment, _changed = completion_record(
+                enrolment=enrolment,
+                grade="Pass",
+                source="demo",
+                acting_user=User.objects.get(email=f"admin@{DEMO_DOMAIN}"),
+            )
+        return issuance.credential_issue(enrolment_id=enrolment.pk)

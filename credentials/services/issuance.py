@@ -1,0 +1,372 @@
+"""Issuing, revoking and checking Open Badges credentials.
+
+One credential per completed enrolment: the enrolment row is locked while issuing and a unique
+constraint backs it up, so any number of concurrent completion reports give one credential.
+"""
+
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.crypto import decrypt_text, encrypt_text
+from portal.models import User
+from portal.services import audit_record
+
+from ..errors import CredentialNotAllowed
+from ..hooks import learner_chosen_name
+from ..models import (
+    Credential,
+    CredentialStatus,
+    Enrolment,
+    EnrolmentStatus,
+    IssuerKey,
+    StatusList,
+)
+from ..vc import documents, proof, statuslist
+from ..vc.keys import SigningKey, private_key_from_text, private_key_to_text
+
+# A list is left for a new one when half its bits are taken, so random picks stay cheap and
+# every list keeps herd privacy.
+STATUS_LIST_FILL = statuslist.LIST_LENGTH // 2
+_random = secrets.SystemRandom()
+logger = logging.getLogger(__name__)
+
+
+def absolute_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def verification_url(code: str) -> str:
+    return absolute_url(reverse("verify:credential", args=[code]))
+
+
+def status_list_url(number: int) -> str:
+    return absolute_url(reverse("verify:status_list", args=[number]))
+
+
+# --- keys ---------------------------------------------------------------------------------------
+
+
+def signing_key_current() -> tuple[IssuerKey, SigningKey]:
+    """The key new credentials are signed with, and its record (created on first use)."""
+    if settings.CREDENTIAL_SIGNING_KEY:
+        key = SigningKey(private_key_from_text(settings.CREDENTIAL_SIGNING_KEY))
+        # The private part is kept too, encrypted with the field-encryption key: after a
+        # rotation, a revocation must still re-sign the status lists this key published.
+        record, _created = IssuerKey.objects.get_or_create(
+            did=key.did,
+            defaults={
+                "public_key_multibase": key.public_key_multibase,
+                "private_key_encrypted": encrypt_text(private_key_to_text(key.private_key)),
+            },
+        )
+        if not record.private_key_encrypted:
+            record.private_key_encrypted = encrypt_text(private_key_to_text(key.private_key))
+            IssuerKey.objects.filter(pk=record.pk).update(
+                private_key_encrypted=record.private_key_encrypted
+            )
+        return record, key
+    record = IssuerKey.objects.filter(generated=True).first()
+    if record is None:
+        key = SigningKey.generate()
+        try:
+            with transaction.atomic():
+                record = IssuerKey.objects.create(
+                    did=key.did,
+                    public_key_multibase=key.public_key_multibase,
+                    private_key_encrypted=encrypt_text(private_key_to_text(key.private_key)),
+                    generated=True,
+                )
+        except IntegrityError:  # another process generated it first
+            record = IssuerKey.objects.get(generated=True)
+    return record, SigningKey(private_key_from_text(decrypt_text(record.private_key_encrypted)))
+
+
+def issuer_for(key: SigningKey) -> documents.Issuer:
+    return documents.Issuer(did=key.did, name=settings.PROGRAMME_NAME, url=absolute_url("/"))
+
+
+# --- status lists -------------------------------------------------------------------------------
+
+
+def _status_list_sign(status_list: StatusList, revoked: list[int], key: SigningKey) -> None:
+    url = status_list_url(status_list.number)
+    document = documents.status_list_credential(
+        list_url=url,
+        issuer=issuer_for(key),
+        encoded_list=statuslist.encode(revoked, status_list.length),
+        valid_from=timezone.now(),
+    )
+    status_list.document = json.dumps(
+        proof.sign(document, key, created=timezone.now()), ensure_ascii=False
+    )
+
+
+def _status_list_open(key: SigningKey) -> StatusList:
+    """The first status list of this key with room left, locked until the transaction ends;
+    a new one when there is none.
+
+    A list belongs to the key that signs it: verifiers require the status list's issuer to be
+    the credential's issuer, so after a key rotation new credentials go on new lists.
+    """
+    open_lists = (
+        StatusList.objects.select_for_update()
+        .filter(used__lt=STATUS_LIST_FILL, document__contains=f'"{key.did}"')
+        .order_by("number")
+    )
+    status_list = open_lists.first()
+    if status_list is not None:
+        return status_list
+    # None open: starting one is serialised on the key's row, and the look is repeated once the
+    # lock is held. Without it, an issuer that looked just before another committed list 1 would
+    # read "last is 1" a statement later and start list 2 beside it.
+    list(IssuerKey.objects.select_for_update().filter(did=key.did).values_list("pk", flat=True))
+    for _attempt in range(5):
+        status_list = open_lists.first()
+        if status_list is not None:
+            return status_list
+        last = StatusList.objects.order_by("-number").values_list("number", flat=True).first()
+        status_list = StatusList(number=(last or 0) + 1, length=statuslist.LIST_LENGTH)
+        _status_list_sign(status_list, [], key)
+        try:
+            with transaction.atomic():
+                status_list.save()
+        except IntegrityError:
+            # Another issuer started a list with this number at the same moment: look again.
+            continue
+        return StatusList.objects.select_for_update().get(pk=status_list.pk)
+    raise IntegrityError("Could not start a new status list.")
+
+
+def _status_index_allocate(key: SigningKey) -> tuple[StatusList, int]:
+    """A random free bit on the current status list (locked until the transaction ends)."""
+    status_list = _status_list_open(key)
+    taken = Credential.objects.filter(status_list=status_list)
+    while True:
+        index = _random.randrange(status_list.length)
+        if not taken.filter(status_index=index).exists():
+            break
+    status_list.used += 1
+    status_list.save(update_fields=["used", "updated_at"])
+    return status_list, index
+
+
+def _signing_key_for(did: str) -> SigningKey | None:
+    """The private key of one of our did:keys, if the portal still has it: the configured key,
+    or a generated one (kept encrypted). A configured key that was rotated away is gone."""
+    _record, current = signing_key_current()
+    if current.did == did:
+        return current
+    record = IssuerKey.objects.filter(did=did).exclude(private_key_encrypted="").first()
+    if record is None:
+        return None
+    return SigningKey(private_key_from_text(decrypt_text(record.private_key_encrypted)))
+
+
+def status_list_refresh(status_list_id: int) -> StatusList:
+    """Re-sign a status list from the credentials revoked on it, with the key that signed it
+    (its credentials name that key as their issuer)."""
+    status_list = StatusList.objects.select_for_update().get(pk=status_list_id)
+    did = json.loads(status_list.document)["issuer"]
+    key = _signing_key_for(did)
+    if key is None:
+        # Revocation is still recorded (the portal's own page shows it), but the published
+        # list cannot change without the earlier key.
+        logger.error(
+            "Status list %s is signed by %s, whose private key the portal no longer has: "
+            "its published revocations cannot be updated.",
+            status_list.number,
+            did,
+        )
+        return status_list
+    revoked = Credential.objects.filter(
+        status_list=status_list, status=CredentialStatus.REVOKED
+    ).values_list("status_index", flat=True)
+    _status_list_sign(status_list, list(revoked), key)
+    status_list.save(update_fields=["document", "updated_at"])
+    return status_list
+
+
+# --- issuing ------------------------------------------------------------------------------------
+
+
+def _achievement(enrolment: Enrolment) -> documents.AchievementInfo:
+    course = enrolment.course
+    provider = course.provider
+    return documents.AchievementInfo(
+        id=absolute_url(reverse("courses:course", args=[course.pk])),
+        name=course.title,
+        description=course.description,
+        criteria=_("Completed the course “%(course)s” offered by %(provider)s.")
+        % {"course": course.title, "provider": provider.name},
+        provider_id=provider.website or absolute_url(reverse("courses:catalogue")),
+        provider_name=provider.name,
+        language=course.language,
+    )
+
+
+def credential_issue(*, enrolment_id: int) -> Credential | None:
+    """Issue the credential for a completed enrolment; return the existing one if already
+    issued, None if the enrolment is not (or no longer) completed."""
+    with transaction.atomic():
+        enrolment = (
+            Enrolment.objects.select_for_update(of=("self",))
+            .select_related("course__provider", "learner")
+            .filter(pk=enrolment_id)
+            .first()
+        )
+        if enrolment is None or enrolment.status != EnrolmentStatus.COMPLETED:
+            return None
+        existing = Credential.objects.filter(enrolment=enrolment).first()
+        if existing is not None:
+            return existing
+        key_record, key = signing_key_current()
+        status_list, index = _status_index_allocate(key)
+        code = secrets.token_urlsafe(20)
+        issued_at = timezone.now()
+        # Criteria and names are written in English: the credential is read by anyone, anywhere.
+        with _in_english():
+            subject_name = learner_chosen_name(enrolment.learner) or _("Learner")
+            document = documents.open_badge_credential(
+                credential_id=verification_url(code),
+                issuer=issuer_for(key),
+                subject_name=subject_name,
+                achievement=_achievement(enrolment),
+                valid_from=enrolment.completed_at or issued_at,
+                status=documents.StatusEntry(status_list_url(status_list.number), index),
+            )
+        signed = proof.sign(document, key, created=issued_at)
+        credential = Credential.objects.create(
+            code=code,
+            enrolment=enrolment,
+            learner=enrolment.learner,
+            course=enrolment.course,
+            subject_name=subject_name,
+            document=json.dumps(signed, ensure_ascii=False),
+            issuer_key=key_record,
+            status_list=status_list,
+            status_index=index,
+            issued_at=issued_at,
+        )
+        audit_record(
+            actor=None,
+            action="credential.issued",
+            target=credential,
+            partner_id=enrolment.partner_id,
+        )
+    return credential
+
+
+def completed_without_credential(limit: int = 1000) -> list[int]:
+    """Completed enrolments (older than a minute, so not just being issued) with no credential."""
+    return list(
+        Enrolment.objects.filter(
+            status=EnrolmentStatus.COMPLETED,
+            credential__isnull=True,
+            completed_at__lt=timezone.now() - timedelta(minutes=1),
+        )
+        .order_by("completed_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def _in_english():
+    from django.utils import translation
+
+    return translation.override("en")
+
+
+# --- the learner's choices and revocation -------------------------------------------------------
+
+
+def credential_visibility_set(*, credential: Credential, learner: User, public: bool) -> None:
+    if credential.learner_id != learner.pk:
+        raise CredentialNotAllowed(_("This is not your credential."), code="not_yours")
+    Credential.objects.filter(pk=credential.pk).update(is_public=public)
+    credential.is_public = public
+    audit_record(
+        actor=learner,
+        action="credential.shown" if public else "credential.hidden",
+        target=credential,
+    )
+
+
+@transaction.atomic
+def credential_revoke(*, credential: Credential, reason: str, acting_user: User) -> Credential:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise CredentialNotAllowed(_("Give the reason for revoking."), code="reason")
+    credential = Credential.objects.select_for_update().get(pk=credential.pk)
+    if credential.status == CredentialStatus.REVOKED:
+        raise CredentialNotAllowed(_("This credential is already revoked."), code="revoked")
+    credential.status = CredentialStatus.REVOKED
+    credential.revoked_at = timezone.now()
+    credential.revocation_reason = reason[:300]
+    credential.revoked_by = acting_user
+    credential.save(update_fields=["status", "revoked_at", "revocation_reason", "revoked_by"])
+    status_list_refresh(credential.status_list_id)
+    audit_record(
+        actor=acting_user,
+        action="credential.revoked",
+        target=credential,
+        data={"reason": credential.revocation_reason},
+    )
+    return credential
+
+
+# --- checking -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CredentialCheck:
+    """What the public page says: the credential's state and the facts shown about it."""
+
+    state: str  # "valid", "revoked" or "invalid"
+    subject_name: str
+    course: str
+    provider: str
+    issuer: str
+    issued: datetime | None
+
+
+def credential_check(credential: Credential) -> CredentialCheck:
+    """Check the stored document as a verifier would: the signature, and that the key is one
+    the portal has signed with; then the revocation state. A document that is not a signed
+    credential at all (e.g. bulk demo rows kept for statistics only) is simply "invalid"."""
+    try:
+        document = json.loads(credential.document)
+    except ValueError:
+        document = {}
+    if not isinstance(document, dict):
+        document = {}
+    proof_part = document.get("proof") if isinstance(document.get("proof"), dict) else {}
+    signed_by = str(proof_part.get("verificationMethod", "")).split("#", 1)[0]
+    ours = bool(signed_by) and IssuerKey.objects.filter(did=signed_by).exists()
+    if not (ours and proof.verify(document)):
+        state = "invalid"
+    elif credential.status == CredentialStatus.REVOKED:
+        state = "revoked"
+    else:
+        state = "valid"
+    subject = _as_dict(document.get("credentialSubject"))
+    achievement = _as_dict(subject.get("achievement"))
+    return CredentialCheck(
+        state=state,
+        subject_name=str(subject.get("name", "")),
+        course=str(achievement.get("name", "")),
+        provider=str(_as_dict(achievement.get("creator")).get("name", "")),
+        issuer=str(_as_dict(document.get("issuer")).get("name", "")),
+        issued=credential.issued_at,
+    )
+
+
+def _as_dict(value) -> dict:
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,1 @@
+"""Programme reporting: roll-ups maintained by Celery, dashboards, exports, scheduled reports."""

@@ -1,0 +1,344 @@
+"""The CSV files of exports and scheduled reports.
+
+Aggregate files (programme or one partner) are read from the roll-ups (SummaryCount), never from
+the live tables, and every table goes through `suppressed_rows`: they may leave the portal, so a
+count from 1 to 4 shows as "<5" and enough other cells are hidden that no hidden count can be
+worked out from the totals. The list of learners is for programme admins inside the portal: it is
+not suppressed, but it holds the minimum — a pseudonymous reference instead of the account id, and
+no name, e-mail, case number or displacement status.
+
+Every cell goes through `csv_cell`, since partner, provider and country names reach spreadsheets
+that would run a cell starting with "=", "+", "-" or "@" as a formula.
+"""
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import CharField, Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+from credentials.models import Credential, Enrolment, EnrolmentStatus, Provider
+from learners.models import LearnerProfile
+from partners.models import Application, Partner
+from portal.crypto import keyed_hash
+
+from .models import Dimension, ExportKind, Metric, RefreshState, SummaryCount
+from .suppression import suppressed_rows
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What counts as an enrolment and a completion, as in the roll-ups (refresh.SOURCES).
+ENROLLED_STATUSES = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED, EnrolmentStatus.REVOKED)
+LEARNER_BATCH = 2000
+
+Progress = Callable[[int, int], None]  # (processed, total)
+
+
+def csv_cell(value) -> str:
+    """Spreadsheets run cells that start with these as formulas: make them plain text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_writer(out: io.TextIOBase):
+    return csv.writer(out, lineterminator="\r\n")
+
+
+def learner_reference(user_id: int) -> str:
+    """A stable pseudonym for a learner in exports: not the account id, and not reversible
+    without the portal's key."""
+    return keyed_hash(str(user_id), purpose="export")[:12]
+
+
+# --- aggregates ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    dimension: str
+    metrics: tuple[str, ...]
+
+
+ALL_METRICS = (
+    Metric.LEARNERS,
+    Metric.APPLICATIONS,
+    Metric.VERIFIED,
+    Metric.ENROLMENTS,
+    Metric.COMPLETIONS,
+    Metric.CREDENTIALS,
+)
+PEOPLE_METRICS = (Metric.LEARNERS, Metric.APPLICATIONS, Metric.VERIFIED)
+COURSE_METRICS = (Metric.ENROLMENTS, Metric.COMPLETIONS, Metric.CREDENTIALS)
+
+PROGRAMME_TABLES = (
+    TableSpec(Dimension.MONTH, ALL_METRICS),
+    TableSpec(Dimension.RESIDENCE, PEOPLE_METRICS),
+    TableSpec(Dimension.ORIGIN, PEOPLE_METRICS),
+    TableSpec(Dimension.PROVIDER, COURSE_METRICS),
+    TableSpec(Dimension.PARTNER, ALL_METRICS),
+)
+# Partner scope: the roll-ups have no partner breakdown inside one partner.
+PARTNER_TABLES = PROGRAMME_TABLES[:-1]
+
+
+@dataclass
+class Table:
+    title: str
+    header: list[str]
+    rows: list[list[str]]  # printable: label, then the shown values; the last row is the total
+
+    def value(self, label: str, column: int) -> str:
+        """The shown value in the row with this label ("0" when there is no such row)."""
+        for row in self.rows:
+            if row[0] == label:
+                return row[column + 1]
+        return "0"
+
+    @property
+    def total_row(self) -> list[str]:
+        return self.rows[-1]
+
+
+def figures_as_of() -> datetime | None:
+    return RefreshState.objects.filter(pk=1).values_list("refreshed_at", flat=True).first()
+
+
+def _country_label(code: str) -> str:
+    if not code:
+        return _("Not given")
+    return f"{countries.name(code) or code} ({code})"
+
+
+def _labels(dimension: str, keys: Iterable[str]) -> dict[str, str]:
+    """Printable labels for the keys of one dimension, in the active language (one query at
+    most)."""
+    keys = list(keys)
+    if dimension == Dimension.MONTH:
+        return {key: key for key in keys}
+    if dimension in (Dimension.RESIDENCE, Dimension.ORIGIN):
+        return {key: _country_label(key) for key in keys}
+    ids = [int(key) for key in keys if key.isdigit()]
+    if dimension == Dimension.PROVIDER:
+        names = dict(Provider.objects.filter(pk__in=ids).values_list("pk", "name"))
+    else:
+        names = dict(Partner.objects.filter(pk__in=ids).values_list("pk", "name"))
+    missing = _("No partner yet") if dimension == Dimension.PARTNER else _("Unknown")
+    return {key: names.get(int(key), missing) if key.isdigit() else missing for key in keys}
+
+
+def _title(dimension: str) -> str:
+    return {
+        Dimension.MONTH: _("By month"),
+        Dimension.RESIDENCE: _("By country of residence"),
+        Dimension.ORIGIN: _("By country of origin"),
+        Dimension.PROVIDER: _("By course provider"),
+        Dimension.PARTNER: _("By partner"),
+    }[dimension]
+
+
+def _sort_key(dimension: str, label: str, key: str):
+    if dimension == Dimension.MONTH:
+        return (0, key)
+    # Rows without a partner / country at the end; the rest alphabetically.
+    return (1 if not key else 0, label.casefold(), key)
+
+
+def aggregate_tables(*, partner: Partner | None) -> list[Table]:
+    """Every table of an aggregate export, suppressed and printable, for a partner's scope or the
+    whole programme (partner=None). Two queries plus one per named dimension."""
+    specs = PARTNER_TABLES if partner is not None else PROGRAMME_TABLES
+    scope = {"scope_partner_id": partner.pk} if partner else {"scope_partner_id__isnull": True}
+    values: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for dimension, key, metric, value in SummaryCount.objects.filter(
+        dimension__in=[spec.dimension for spec in specs], **scope
+    ).values_list("dimension", "key", "metric", "value"):
+        values[dimension][key][metric] = value
+    tables = []
+    for spec in specs:
+        by_key = values.get(spec.dimension, {})
+        labels = _labels(spec.dimension, by_key)
+        keys = sorted(by_key, key=lambda k, d=spec.dimension: _sort_key(d, labels[k], k))
+        header = [_label_header(spec.dimension)] + [str(Metric(m).label) for m in spec.metrics]
+        rows = [(labels[key], [by_key[key].get(m, 0) for m in spec.metrics]) for key in keys]
+        if rows:
+            printed = suppressed_rows(header, rows, totals=True)
+            # The total column would add up different measures (learners + credentials...):
+            # meaningless, so it is left out; leaving out a total never reveals anything.
+            printed = [row[: len(header)] for row in printed]
+        else:
+            printed = [header, [_("Total"), *("0" for _metric in spec.metrics)]]
+        tables.append(Table(title=_title(spec.dimension), header=printed[0], rows=printed[1:]))
+    return tables
+
+
+def _label_header(dimension: str) -> str:
+    return {
+        Dimension.MONTH: _("Month"),
+        Dimension.RESIDENCE: _("Country of residence"),
+        Dimension.ORIGIN: _("Country of origin"),
+        Dimension.PROVIDER: _("Course provider"),
+        Dimension.PARTNER: _("Partner"),
+    }[dimension]
+
+
+def aggregates_scope_line(*, partner: Partner | None, as_of: datetime | None) -> str:
+    scope = (
+        _("Partner figures: %(partner)s") % {"partner": partner.name}
+        if partner is not None
+        else _("Programme figures: all partners")
+    )
+    when = (
+        formats.date_format(timezone.localtime(as_of), "Y-m-d H:i T")
+        if as_of
+        else _("not yet computed")
+    )
+    return "# " + _(
+        '%(scope)s · figures as of %(when)s · counts from 1 to 4 are shown as "<5" and some '
+        "other cells are hidden so that they cannot be worked out"
+    ) % {"scope": scope, "when": when}
+
+
+def write_aggregates(
+    out: io.TextIOBase, *, partner: Partner | None, progress: Progress | None = None
+) -> int:
+    """Write an aggregate export (all its tables, one after the other) to `out`; returns the
+    number of data rows written."""
+    tables = aggregate_tables(partner=partner)
+    writer = csv_writer(out)
+    writer.writerow([csv_cell(aggregates_scope_line(partner=partner, as_of=figures_as_of()))])
+    rows = 0
+    if progress:
+        progress(0, len(tables))
+    for done, table in enumerate(tables, start=1):
+        writer.writerow([])
+        writer.writerow([csv_cell(f"# {table.title}")])
+        writer.writerow([csv_cell(cell) for cell in table.header])
+        writer.writerows([csv_cell(cell) for cell in row] for row in table.rows)
+        rows += len(table.rows)
+        if progress:
+            progress(done, len(tables))
+    return rows
+
+
+def aggregates_csv(*, partner: Partner | None) -> str:
+    out = io.StringIO()
+    write_aggregates(out, partner=partner)
+    return out.getvalue()
+
+
+# --- the list of learners (programme admins) -----------------------------------------------------
+
+
+def _count_of(queryset) -> Coalesce:
+    counted = queryset.values("learner_id").annotate(n=Count("id")).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def learner_list_queryset():
+    """One row per learner with the minimum an admin needs; no name, e-mail, case number or
+    displacement status is even selected."""
+    learner = OuterRef("user_id")
+    latest = Application.objects.filter(learner_id=learner).order_by("-submitted_at", "-id")
+    enrolments = Enrolment.objects.filter(learner_id=learner).order_by()
+    return (
+        LearnerProfile.objects.annotate(
+            partner_name=Subquery(latest.values("partner__name")[:1], output_field=CharField()),
+            application_status=Subquery(latest.values("status")[:1], output_field=CharField()),
+            verified_until=Subquery(latest.values("verified_until")[:1]),
+            enrolment_count=_count_of(enrolments.filter(status__in=ENROLLED_STATUSES)),
+            completion_count=_count_of(enrolments.filter(status=EnrolmentStatus.COMPLETED)),
+            credential_count=_count_of(Credential.objects.filter(learner_id=learner).order_by()),
+        )
+        .order_by("pk")
+        .values_list(
+            "user_id",
+            "created_at",
+            "country_of_residence",
+            "country_of_origin",
+            "partner_name",
+            "application_status",
+            "verified_until",
+            "enrolment_count",
+            "completion_count",
+            "credential_count",
+        )
+    )
+
+
+def learner_list_header() -> list[str]:
+    return [
+        _("Learner reference"),
+        _("Signed up"),
+        _("Country of residence"),
+        _("Country of origin"),
+        _("Partner"),
+        _("Application status"),
+        _("Verified until"),
+        _("Enrolments"),
+        _("Completions"),
+        _("Credentials"),
+    ]
+
+
+def _learner_row(values) -> list[str]:
+    user_id, created, residence, origin, partner, status, until, enrolled, completed, creds = values
+    return [
+        learner_reference(user_id),
+        timezone.localtime(created).date().isoformat(),
+        str(residence or ""),
+        str(origin or ""),
+        csv_cell(partner or ""),
+        status or "",
+        until.isoformat() if until else "",
+        enrolled,
+        completed,
+        creds,
+    ]
+
+
+def _batches(rows: Iterator, size: int) -> Iterator[list]:
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def write_learner_list(
+    out: io.TextIOBase, *, progress: Progress | None = None, batch_size: int = LEARNER_BATCH
+) -> int:
+    """Stream every learner to `out` in batches, reporting progress after each batch."""
+    total = LearnerProfile.objects.count()
+    if progress:
+        progress(0, total)
+    writer = csv_writer(out)
+    writer.writerow(learner_list_header())
+    written = 0
+    rows = learner_list_queryset().iterator(chunk_size=batch_size)
+    for batch in _batches(rows, batch_size):
+        writer.writerows(_learner_row(values) for values in batch)
+        written += len(batch)
+        if progress:
+            progress(written, max(total, written))
+    return written
+
+
+def write_export(
+    out: io.TextIOBase, *, kind: str, partner: Partner | None, progress: Progress | None = None
+) -> int:
+    if kind == ExportKind.LEARNERS:
+        return write_learner_list(out, progress=progress)
+    if kind == ExportKind.PARTNER_AGGREGATES:
+        if partner is None:
+            raise ValueError("a partner export needs a partner")
+        return write_aggregates(out, partner=partner, progress=progress)
+    return write_aggregates(out, partner=None, progress=progress)

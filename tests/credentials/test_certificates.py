@@ -1,0 +1,339 @@
+"""The QR code and the PDF certificate of a credential.
+
+The PDF is read back with pypdf: its text (through the fonts' ToUnicode maps), the glyphs each
+text operation draws (through the embedded font subsets' glyph names), its link and its QR image,
+which zxing-cpp decodes as a phone would.
+"""
+
+import io
+import logging
+import re
+from datetime import UTC, datetime
+
+import pytest
+import segno
+import uharfbuzz as hb
+import zxingcpp
+from defusedxml import ElementTree as ET
+from django.utils import translation
+from fontTools.ttLib import TTFont
+from PIL import Image
+from pypdf import PdfReader
+from pypdf.generic import ContentStream
+
+from credentials.certificates import FONTS, certificate_pdf, printable, qr_svg
+
+URL = "https://learn.example.org/verify/Qm3x9dZ0k2aH7fJp1LwX4sVbN8c/"
+SVG = "{http://www.w3.org/2000/svg}"
+MM = 72 / 25.4  # PDF points per millimetre
+ARABIC_BOLD = FONTS / "NotoNaskhArabic-Bold.ttf"
+
+
+def certificate(**overrides) -> bytes:
+    facts = {
+        "subject_name": "Amina Yusuf",
+        "course": "Introduction to Data Analysis",
+        "provider": "Open University of Example",
+        "issuer": "Refugee Learner Access Programme",
+        "issued": datetime(2025, 3, 12, 9, 30, tzinfo=UTC),
+        "verification_url": URL,
+        "state": "valid",
+    }
+    return certificate_pdf(**(facts | overrides))
+
+
+def page_of(pdf: bytes):
+    return PdfReader(io.BytesIO(pdf)).pages[0]
+
+
+def text_of(pdf: bytes) -> str:
+    return page_of(pdf).extract_text()
+
+
+def drawn_glyphs(pdf: bytes) -> list[tuple[str, str]]:
+    """(font name, glyph name) of every glyph the page draws, in drawing order: on one line
+    of text, left to right."""
+    reader = PdfReader(io.BytesIO(pdf))
+    page = reader.pages[0]
+    glyph_names = {}
+    for key, font in page["/Resources"]["/Font"].items():
+        font = font.get_object()
+        descendant = font["/DescendantFonts"][0].get_object()
+        embedded = descendant["/FontDescriptor"]["/FontFile2"].get_object().get_data()
+        order = TTFont(io.BytesIO(embedded)).getGlyphOrder()
+        cid_to_gid = descendant["/CIDToGIDMap"].get_object().get_data()
+        glyph_names[key] = (
+            str(font["/BaseFont"]).split("+", 1)[1],
+            lambda cid, order=order, cid_to_gid=cid_to_gid: order[
+                int.from_bytes(cid_to_gid[2 * cid : 2 * cid + 2], "big")
+            ],
+        )
+    glyphs, font = [], None
+    for operands, operator in ContentStream(page.get_contents(), reader).operations:
+        if operator == b"Tf":
+            font = glyph_names[operands[0]]
+        elif operator in (b"Tj", b"TJ"):
+            strings = operands[0] if operator == b"TJ" else [operands[0]]
+            for string in strings:
+                if isinstance(string, int | float):
+                    continue
+                raw = getattr(string, "original_bytes", None) or bytes(string)
+                for i in range(0, len(raw), 2):
+                    glyphs.append((font[0], font[1](int.from_bytes(raw[i : i + 2], "big"))))
+    return glyphs
+
+
+def shaped(text: str, font_file) -> list[str]:
+    """The glyph names HarfBuzz picks for `text` in `font_file`, in visual order (left to
+    right), spaces left out."""
+    font = hb.Font(hb.Face(hb.Blob.from_file_path(str(font_file))))
+    buffer = hb.Buffer()
+    buffer.add_str(text)
+    buffer.guess_segment_properties()
+    assert buffer.direction == "rtl"
+    hb.shape(font, buffer, {})
+    return [
+        font.glyph_to_string(info.codepoint)
+        for info in buffer.glyph_infos
+        if text[info.cluster] != " "
+    ]
+
+
+def svg_matrix(svg: bytes) -> list[list[bool]]:
+    """The modules of a segno SVG QR code, quiet zone included, read back from its path."""
+    root = ET.fromstring(svg)
+    size = int(root.get("viewBox").split()[2])
+    (dark,) = (path for path in root.iter(f"{SVG}path") if path.get("stroke") == "#000")
+    matrix = [[False] * size for _ in range(size)]
+    x = y = 0.0
+    for command, args in re.findall(r"([MmHh])([-\d. ]+)", dark.get("d")):
+        numbers = [float(n) for n in args.split()]
+        if command == "M":
+            x, y = numbers
+        elif command == "m":
+            x, y = x + numbers[0], y + numbers[1]
+        else:  # a horizontal line of dark modules one module high, through the row's middle
+            end = numbers[0] + (0 if command == "H" else x)
+            for column in range(int(x), int(end)):
+                matrix[int(y)][column] = True
+            x = end
+    return matrix
+
+
+def decode(image: Image.Image) -> zxingcpp.Barcode:
+    (barcode,) = zxingcpp.read_barcodes(image)
+    return barcode
+
+
+# --- QR code ------------------------------------------------------------------------------------
+
+
+def test_qr_svg_is_a_scalable_svg_document_without_styles_or_scripts():
+    svg = qr_svg(URL)
+
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG}svg"
+    _x, _y, width, height = (int(n) for n in root.get("viewBox").split())
+    assert width == height == segno.make(URL, error="q", boost_error=False).symbol_size()[0]
+    assert int(root.get("width")) == int(root.get("height")) >= width
+    for element in root.iter():
+        assert "style" not in element.attrib
+        assert element.tag not in (f"{SVG}style", f"{SVG}script", f"{SVG}foreignObject")
+        assert not any(attribute.startswith("on") for attribute in element.attrib)
+    # A light background under the whole symbol, quiet zone included.
+    assert any(path.get("fill") == "#fff" for path in root.iter(f"{SVG}path"))
+
+
+def test_qr_svg_encodes_the_verification_url_with_a_quiet_zone():
+    matrix = svg_matrix(qr_svg(URL))
+
+    expected = segno.make(URL, error="q", boost_error=False, micro=False)
+    border = 4
+    size = expected.symbol_size(border=0)[0]
+    assert len(matrix) == size + 2 * border
+    assert [row[border:-border] for row in matrix[border:-border]] == [
+        [bool(module) for module in row] for row in expected.matrix
+    ]
+    assert not any(matrix[row][column] for row in range(border) for column in range(len(matrix)))
+    image = Image.new("L", (len(matrix),) * 2, 255)
+    image.putdata([0 if module else 255 for row in matrix for module in row])
+    barcode = decode(image.resize((len(matrix) * 8,) * 2, Image.NEAREST))
+    assert barcode.text == URL
+    assert barcode.ec_level == "Q"
+
+
+# --- the certificate ----------------------------------------------------------------------------
+
+
+def test_certificate_is_one_a4_landscape_page_with_the_credentials_facts():
+    pdf = certificate()
+
+    assert pdf.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width) / MM), round(float(box.height) / MM)) == (297, 210)
+    text = text_of(pdf)
+    for fact in (
+        "Refugee Learner Access Programme",
+        "Certificate of completion",
+        "Amina Yusuf",
+        "Introduction to Data Analysis",
+        "Open University of Example",
+        "12 March 2025",
+        URL,
+    ):
+        assert fact in text
+    assert "REVOKED" not in text
+    assert reader.metadata.title == "Certificate of completion: Amina Yusuf"
+    links = [a.get_object()["/A"]["/URI"] for a in reader.pages[0]["/Annots"]]
+    assert links and set(links) == {URL}  # the URL text and the QR code both link to the page
+
+
+def test_certificate_qr_code_decodes_to_the_verification_url():
+    (image,) = page_of(certificate()).images
+
+    barcode = decode(image.image)
+
+    assert barcode.text == URL
+    assert barcode.ec_level == "Q"
+
+
+def test_certificate_wording_and_date_are_english_whatever_the_active_language():
+    with translation.override("fr"):
+        pdf = certificate()
+
+    text = text_of(pdf)
+    assert "Certificate of completion" in text
+    assert "12 March 2025" in text
+    assert "mars" not in text
+    assert translation.get_language() != "fr"  # the override ended with the call
+
+
+@pytest.mark.parametrize("name", ["سارة أحمد", "پریسا رضایی"], ids=["arabic", "farsi"])
+def test_arabic_script_names_are_shaped_and_laid_out_right_to_left(name):
+    pdf = certificate(subject_name=name)
+
+    glyphs = drawn_glyphs(pdf)
+    arabic = [glyph for font, glyph in glyphs if font == "NotoNaskhArabicBold"]
+    # Exactly the glyphs HarfBuzz picks, in its visual order: joined forms, last letter leftmost.
+    assert arabic == shaped(name, ARABIC_BOLD)
+    # ... which are not the letters' isolated forms in reading order.
+    nominal = TTFont(ARABIC_BOLD).getBestCmap()
+    assert arabic != [nominal[ord(char)] for char in name if char != " "]
+    assert arabic != [nominal[ord(char)] for char in reversed(name) if char != " "]
+    assert ".notdef" not in {glyph for _font, glyph in glyphs}
+    # The words read back as written (each word's glyphs map back to its letters).
+    assert set(name.split()) <= set(text_of(pdf).split())
+    assert PdfReader(io.BytesIO(pdf)).metadata.title.endswith(name)
+
+
+def test_the_first_word_of_a_right_to_left_name_is_drawn_rightmost():
+    pdf = certificate(subject_name="سارة أحمد")
+
+    page, chunks = page_of(pdf), []
+    page.extract_text(visitor_text=lambda text, _cm, tm, _font, _size: chunks.append((text, tm)))
+    words = [text for text, _tm in chunks if text.strip() in ("سارة", "أحمد")]
+    assert words == ["أحمد", "سارة"]  # drawn left to right
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Оксана Шевченко",
+        "Amélie Nguyễn Đức Çelik Søren Łukasz",
+        "Ελένη Παπαδοπούλου",
+        "ሰላም ተስፋይ",
+        "Amélie Nguyễn سارة أحمد Оксана",
+    ],
+)
+def test_names_in_other_scripts_are_drawn_with_real_glyphs(name, caplog):
+    pdf = certificate(subject_name=name)
+
+    assert ".notdef" not in {glyph for _font, glyph in drawn_glyphs(pdf)}
+    assert set(name.split()) <= set(text_of(pdf).split())
+    assert "No bundled font" not in caplog.text
+
+
+def test_only_the_fonts_a_certificate_needs_are_embedded():
+    latin, arabic = certificate(), certificate(subject_name="سارة أحمد")
+
+    def fonts(pdf):
+        return {
+            str(f.get_object()["/BaseFont"]) for f in page_of(pdf)["/Resources"]["/Font"].values()
+        }
+
+    assert not any("Arabic" in font for font in fonts(latin))
+    assert any("NotoNaskhArabic" in font for font in fonts(arabic))
+    assert b"NotoNaskhArabic" not in latin
+    assert b"NotoNaskhArabic" in arabic
+
+
+def test_a_script_no_bundled_font_has_is_logged_and_still_gives_a_certificate(caplog):
+    with caplog.at_level(logging.WARNING, logger="credentials.certificates"):
+        pdf = certificate(subject_name="张伟")
+
+    assert pdf.startswith(b"%PDF-")
+    assert "U+5F20" in caplog.text
+
+
+def test_control_characters_in_a_name_are_not_drawn():
+    pdf = certificate(subject_name="Ali\b\x01 Has\x00san\n\tOmar\x7f", course="Maths\r\nOne")
+
+    text = text_of(pdf)
+    assert "Ali Has san Omar" in text
+    assert "Maths One" in text
+    assert ".notdef" not in {glyph for _font, glyph in drawn_glyphs(pdf)}
+
+
+@pytest.mark.parametrize(
+    ("raw", "drawn"),
+    [
+        ("Ali\b\x01Hassan", "Ali Hassan"),
+        ("  Amina\n\n Yusuf\t", "Amina Yusuf"),
+        ("\u202eAli Hassan\u202c", "Ali Hassan"),  # a right-to-left override would reverse it
+        ("Ali\u2066 Hassan\u2069\ufeff\ue000", "Ali Hassan"),
+        ("می\u200cخواهم", "می\u200cخواهم"),  # noqa: RUF001 (ZWNJ is Persian spelling)
+        ("سارة\u200f 2", "سارة\u200f 2"),
+    ],
+)
+def test_printable_drops_characters_that_hide_or_reorder_text(raw, drawn):
+    assert printable(raw) == drawn
+
+
+def test_revoked_credential_certificate_says_revoked():
+    pdf = certificate(state="revoked")
+
+    text = text_of(pdf)
+    assert "REVOKED: the issuer has revoked this credential. It is no longer valid." in text
+    assert re.search(r"^REVOKED$", text, re.MULTILINE)  # the word across the page
+    assert "Amina Yusuf" in text  # which credential it was stays readable
+    assert PdfReader(io.BytesIO(pdf)).metadata.title.endswith("(REVOKED)")
+
+
+def test_no_certificate_for_a_credential_that_does_not_verify():
+    with pytest.raises(ValueError, match="invalid"):
+        certificate(state="invalid")
+
+
+def test_a_very_long_name_and_course_stay_above_the_foot():
+    name = "Wolfeschlegelsteinhausenbergerdorff " * 5 + "Maria de los Ángeles"
+    course = "Advanced Topics in Sustainable Community Development and Public Health " * 3
+    pdf = certificate(subject_name=name[:200], course=course[:200])
+
+    page, lowest = page_of(pdf), []
+    page.extract_text(
+        visitor_text=lambda text, _cm, tm, _font, _size: (
+            lowest.append(tm[5]) if "offered by" in text else None
+        )
+    )
+    (baseline,) = lowest
+    foot_top = (210 - 154) * MM  # the QR code and "Date of issue" start 154 mm down
+    assert baseline > foot_top + 3
+    assert set(name[:200].split()) <= set(text_of(pdf).split())
+
+
+def test_certificate_is_small():
+    # Fonts are subset: only the glyphs used are embedded (speed is measured in bench/, not here).
+    pdf = certificate(subject_name="Amélie سارة أحمد Оксана", state="revoked")
+    assert len(pdf) < 200_000
