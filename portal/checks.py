@@ -48,4 +48,30 @@ def portal_deploy_checks(app_configs, **kwargs):
                 id="portal.W005",
             )
         )
+    problems.extend(_sms_problems())
     return problems
+
+
+def _sms_problems() -> list[Warning]:
+    """Phone-only learners sign in with codes sent by SMS: a deployment must really send them."""
+    backend = settings.SMS_BACKEND.rsplit(".", 1)[-1]
+    if backend == "ConsoleBackend":
+        return [
+            Warning(
+                "SMS is not delivered (console backend): learners who sign up with a phone "
+                "number never receive their code.",
+                hint="Set SMS_BACKEND=portal.sms.HttpGatewayBackend and SMS_GATEWAY_URL.",
+                id="portal.W006",
+            )
+        ]
+    if backend == "HttpGatewayBackend" and not settings.SMS_GATEWAY_URL.startswith(
+        ("https://", "http://")
+    ):
+        return [
+            Warning(
+                "SMS_GATEWAY_URL is not an http(s) URL: every SMS would fail.",
+                hint="Set SMS_GATEWAY_URL to the gateway's https:// address.",
+                id="portal.W007",
+            )
+        ]
+    return []

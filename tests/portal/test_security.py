@@ -27,6 +27,8 @@ PRODUCTION_ENV = {
     "REDIS_URL": "redis://127.0.0.1:6379/1",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/2",
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.org:587",
+    "SMS_BACKEND": "portal.sms.HttpGatewayBackend",
+    "SMS_GATEWAY_URL": "https://sms.example.org/send",
     "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
     "CREDENTIAL_SIGNING_KEY": private_key_to_text(SigningKey.generate().private_key),
 }
@@ -67,6 +69,20 @@ def test_check_deploy_flags_a_deployment_without_https_and_keys():
         "credentials.W001",
     ]:
         assert check_id in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("sms_env", "check_id"),
+    [
+        ({"SMS_BACKEND": "portal.sms.ConsoleBackend"}, "portal.W006"),
+        ({"SMS_GATEWAY_URL": ""}, "portal.W007"),
+        ({"SMS_GATEWAY_URL": "sms.example.org/send"}, "portal.W007"),
+    ],
+)
+def test_check_deploy_flags_sms_that_would_never_be_delivered(sms_env, check_id):
+    result = run_check_deploy(dict(PRODUCTION_ENV, **sms_env))
+    assert result.returncode != 0
+    assert check_id in result.stderr + result.stdout
 
 
 @pytest.mark.django_db
