@@ -54,8 +54,18 @@ def email_from_payload(payload: dict) -> EmailMessage:
     return message
 
 
+def deliverable(address: str) -> bool:
+    """False for addresses in the reserved .invalid domain (RFC 2606), which can never receive
+    mail: the bulk learners `seed_demo --learners N` creates have them, and a reminder run on such
+    a database must not queue a million messages the mail server would bounce."""
+    return not address.rstrip(">").rstrip().lower().endswith(".invalid")
+
+
 def email_send(message: EmailMessage) -> None:
     """Queue a rendered message; it leaves after the current transaction commits."""
     from .tasks import email_send_task
 
+    message.to = [address for address in message.to if deliverable(address)]
+    if not message.to and not message.cc and not message.bcc:
+        return
     email_send_task.delay_on_commit(email_to_payload(message))

@@ -36,6 +36,13 @@ def test_email_is_sent_after_commit():
     assert [m.subject for m in mail.outbox] == ["After commit"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_email_to_reserved_invalid_addresses_is_never_queued():
+    email_send(EmailMessage("Bulk", "body", to=["learner7@bulk.invalid"]))
+    email_send(EmailMessage("Mixed", "body", to=["Learner <a@bulk.invalid>", "b@example.org"]))
+    assert [(m.subject, m.to) for m in mail.outbox] == [("Mixed", ["b@example.org"])]
+
+
 def test_email_task_retries_with_backoff_on_mail_server_errors():
     assert email_send_task.max_retries == 8
     assert email_send_task.retry_backoff
