@@ -56,7 +56,10 @@ stack: install ## Full stack on PostgreSQL + Redis: gunicorn, Celery worker and 
 	  python manage.py seed_demo && \
 	  exec honcho start'
 
-bench: install ## Run the benchmarks in bench/ (on demand; they print ratios)
-	$(PY) scripts/with_services.py $(PY) -m bench
+bench: install ## Run the benchmarks in bench/ (on demand, ~20 min; one `name: value` line per figure)
+	$(PY) scripts/with_services.py $(PY) -m bench $(BENCH_ARGS)
 
-.PHONY: help install run test test-nojs lint format messages stack bench
+load: install ## wrk, 64 connections for 60 s, against the three busiest pages; fails on any error
+	$(PY) scripts/with_services.py $(PY) -m bench.load
+
+.PHONY: help install run test test-nojs lint format messages stack bench load

@@ -2,9 +2,14 @@
 is asking. Every function here costs a fixed number of queries whatever the number of rows; the
 *_or_404 helpers answer 404 both for "missing" and "not yours"."""
 
+import hashlib
+import logging
 import re
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
@@ -32,6 +37,12 @@ from .permissions import can_manage_seats, can_see_partner_enrolments
 CATALOGUE_PAGE_SIZE = 25
 ENROLMENTS_PAGE_SIZE = 50
 ALLOCATION_PARTNERS_PAGE_SIZE = 50
+# A rendered catalogue page is kept this long at most; a change to any course or provider
+# replaces every one at once (catalogue_changed).
+CATALOGUE_CACHE_SECONDS = 300
+CATALOGUE_VERSION_KEY = "credentials:catalogue-version"
+
+logger = logging.getLogger(__name__)
 
 
 # --- the public catalogue -----------------------------------------------------------------------
@@ -82,6 +93,44 @@ def catalogue_providers() -> list[Provider]:
     return list(
         Provider.objects.filter(is_active=True, courses__is_active=True).distinct().order_by("name")
     )
+
+
+def catalogue_changed() -> None:
+    """After a change to a course or a provider: every cached catalogue page is stale."""
+    try:
+        cache.delete(CATALOGUE_VERSION_KEY)
+    except Exception:  # the cache (Redis) is down: pages expire within CATALOGUE_CACHE_SECONDS
+        logger.warning("could not invalidate the cached catalogue")
+
+
+def catalogue_cached(variant: str, build: Callable[[], str]) -> str:
+    """The catalogue's HTML for `variant` (language and query string), from the cache or
+    `build()`. The catalogue is the same for every visitor, changes rarely and is the page
+    learners open most, so it is rendered once per version, language and query; without the
+    cache (Redis down) it is rendered each time."""
+    key = f"credentials:catalogue:{hashlib.sha256(variant.encode()).hexdigest()[:32]}"
+    try:
+        # One round trip: the page is stored with the version it was rendered at, and only
+        # used while that is still the current version.
+        found = cache.get_many([CATALOGUE_VERSION_KEY, key])
+        version = found.get(CATALOGUE_VERSION_KEY) or _version_start(CATALOGUE_VERSION_KEY)
+    except Exception:
+        logger.warning("catalogue rendered without the cache (cache unavailable)")
+        return build()
+    cached = found.get(key)
+    if cached and cached[0] == version:
+        return cached[1]
+    html = build()
+    try:
+        cache.set(key, (version, html), CATALOGUE_CACHE_SECONDS)
+    except Exception:
+        logger.warning("catalogue page not cached (cache unavailable)")
+    return html
+
+
+def _version_start(key: str) -> str:
+    cache.add(key, secrets.token_hex(8), timeout=None)
+    return cache.get(key)
 
 
 def course_get_public_or_404(pk: int) -> Course:

@@ -7,3 +7,6 @@ class PartnersConfig(AppConfig):
 
     name = "partners"
     verbose_name = _("Partners")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401 — connects the signal receivers

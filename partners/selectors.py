@@ -4,9 +4,12 @@ Every function here costs a fixed number of queries whatever the number of rows.
 """
 
 import base64
+import logging
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -27,6 +30,11 @@ from .permissions import can_review_for, partner_ids_for_staff
 from .services.applications import case_number_hash
 
 QUEUE_PAGE_SIZE = 25
+# The queue's tab counts are kept in the cache this long at most; any change to one of the
+# partner's applications replaces them at once (queue_counts_invalidate).
+QUEUE_COUNTS_SECONDS = 120
+
+logger = logging.getLogger(__name__)
 
 
 # --- partners -----------------------------------------------------------------------------------
@@ -106,7 +114,8 @@ def application_queue(
     """One page of a partner's applications, oldest first, with keyset pagination.
 
     Search is exact: by case number (through its keyed hash) or by the learner's e-mail.
-    Costs two queries (the page, the counts) whatever the size of the queue.
+    Costs two queries (the page, the counts; the counts are cached, see _queue_counts), and one
+    more for the "All" tab, whatever the size of the queue.
     """
     base = Application.objects.filter(partner=partner)
     if filters.country:
@@ -124,10 +133,7 @@ def application_queue(
         else:
             base = base.filter(case_number_hash=case_number_hash(term) or "-")
 
-    counts = dict.fromkeys(ApplicationStatus.values, 0)
-    counts.update(
-        {row["status"]: row["n"] for row in base.values("status").annotate(n=Count("id"))}
-    )
+    counts = _queue_counts(base, partner=partner, filters=filters)
 
     rows = base
     if filters.status:
@@ -135,14 +141,85 @@ def application_queue(
     position = _decode_cursor(cursor) if cursor else None
     if position:
         when, pk = position
-        rows = rows.filter(Q(submitted_at__gt=when) | Q(submitted_at=when, pk__gt=pk))
+        # (submitted_at, id) > (when, pk), written so that `submitted_at >= when` bounds the
+        # index scan: the OR alone would read the index from the queue's start at every depth.
+        rows = rows.filter(submitted_at__gte=when).filter(Q(submitted_at__gt=when) | Q(pk__gt=pk))
+    if not filters.status and not filters.search:
+        # Every status ("All"): no index orders a partner's applications across statuses, so a
+        # long queue would be sorted whole for each page. Instead each status's next page is
+        # read from the (partner, status, submitted_at, id) index, one UNION ALL, and the oldest
+        # of them kept: the same cost at any depth.
+        per_status = [
+            rows.filter(status=status)
+            .order_by("submitted_at", "pk")
+            .values_list("pk", flat=True)[: page_size + 1]
+            for status in ApplicationStatus.values
+        ]
+        page_ids = list(per_status[0].union(*per_status[1:], all=True))
+    else:
+        page_ids = rows.order_by("submitted_at", "pk").values("pk")[: page_size + 1]
+    # The page is chosen first (from the index, LIMIT in a subquery), then its rows are joined
+    # and their documents counted: counting before the LIMIT would count the whole tab.
     page = list(
-        rows.select_related("learner")
+        Application.objects.filter(pk__in=page_ids)
+        .select_related("learner")
         .annotate(document_count=Count("documents", filter=Q(documents__purged_at__isnull=True)))
         .order_by("submitted_at", "pk")[: page_size + 1]
     )
     next_cursor = _encode_cursor(page[page_size - 1]) if len(page) > page_size else None
     return QueuePage(applications=page[:page_size], next_cursor=next_cursor, counts=counts)
+
+
+def _queue_counts_version_key(partner_id: int) -> str:
+    return f"partners:queue-counts-version:{partner_id}"
+
+
+def queue_counts_invalidate(partner_id: int) -> None:
+    """After a change to one of the partner's applications: its cached queue counts are stale."""
+    try:
+        cache.delete(_queue_counts_version_key(partner_id))
+    except Exception:  # the cache (Redis) is down: the counts expire within QUEUE_COUNTS_SECONDS
+        logger.warning("could not invalidate the queue counts of partner %s", partner_id)
+
+
+def _queue_counts(base: QuerySet[Application], *, partner: Partner, filters: QueueFilters):
+    """Applications by status, for the tabs. Counting a queue of 100,000 applications takes
+    longer than the rest of the page, so the counts of a plain (non-search) queue are cached,
+    under a version that any change to the partner's applications replaces. Without the cache
+    (Redis down) they are counted each time."""
+
+    def count() -> dict[str, int]:
+        counts = dict.fromkeys(ApplicationStatus.values, 0)
+        counts.update(
+            {row["status"]: row["n"] for row in base.values("status").annotate(n=Count("id"))}
+        )
+        return counts
+
+    if filters.search:
+        return count()
+    version_key = _queue_counts_version_key(partner.pk)
+    age = filters.older_than_days or ""
+    key = f"partners:queue-counts:{partner.pk}:{filters.country}:{age}"
+    try:
+        # One round trip: the counts are stored with the version they were counted at, and
+        # only used while that is still the current version.
+        found = cache.get_many([version_key, key])
+        version = found.get(version_key)
+        if version is None:
+            cache.add(version_key, secrets.token_hex(8), timeout=None)
+            version = cache.get(version_key)
+    except Exception:
+        logger.warning("queue counts counted without the cache (cache unavailable)")
+        return count()
+    cached = found.get(key)
+    if cached and cached[0] == version:
+        return cached[1]
+    counts = count()
+    try:
+        cache.set(key, (version, counts), QUEUE_COUNTS_SECONDS)
+    except Exception:
+        logger.warning("queue counts not cached (cache unavailable)")
+    return counts
 
 
 def application_get_for_reviewer_or_404(user: User, pk: int, partner: Partner) -> Application:

@@ -5,10 +5,15 @@ Thin: a selector or a service, a template. Anyone may browse; only learners enro
 waiting list).
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,6 +22,7 @@ from ..forms.catalogue import CatalogueFilterForm
 from ..models import EnrolmentStatus
 from ..permissions import can_enrol, learner_may_enrol_now
 from ..selectors import (
+    catalogue_cached,
     catalogue_page,
     catalogue_providers,
     catalogue_subjects,
@@ -29,16 +35,22 @@ from ..services.enrolments import enrolment_request
 @login_not_required
 @require_GET
 def catalogue(request: HttpRequest) -> HttpResponse:
-    form = CatalogueFilterForm(
-        request.GET or None, subjects=catalogue_subjects(), providers=catalogue_providers()
-    )
-    filters = form.filters()
-    page = catalogue_page(filters, request.GET.get("page"))
-    return render(
-        request,
-        "credentials/catalogue/catalogue.html",
-        {"form": form, "page": page, "is_filtered": any(filters.__dict__.values())},
-    )
+    def results() -> str:
+        form = CatalogueFilterForm(
+            request.GET or None, subjects=catalogue_subjects(), providers=catalogue_providers()
+        )
+        filters = form.filters()
+        page = catalogue_page(filters, request.GET.get("page"))
+        return render_to_string(
+            "credentials/partials/catalogue_results.html",
+            {"form": form, "page": page, "is_filtered": any(filters.__dict__.values())},
+            request=request,
+        )
+
+    # The same for every visitor: cached by language and query (see catalogue_cached).
+    query = urlencode(sorted(request.GET.lists()), doseq=True)
+    html = catalogue_cached(f"{get_language()}?{query}", results)
+    return render(request, "credentials/catalogue/catalogue.html", {"results": mark_safe(html)})  # noqa: S308 — our own rendered template
 
 
 @login_not_required

@@ -277,9 +277,9 @@ def test_dashboard_has_no_credentials_section_before_the_first_one(client, learn
     assert 'id="credentials-heading"' not in page_html(client, learner, DASHBOARD_URL)
 
 
-# Ours: the learner's credentials with course and provider (1). The rest is the session, the
-# user, and django-allauth's record of the session's activity (7) — the same on every page.
-LIST_QUERIES = 8
+# Ours: the learner's credentials with course and provider (1). The rest is the session and the
+# user (2) — the same on every page (the session's activity is recorded once a minute at most).
+LIST_QUERIES = 3
 
 
 @pytest.mark.parametrize("size", [1, 10])
@@ -388,9 +388,9 @@ def test_admin_list_pages_hold_fifty_credentials():
     assert CREDENTIALS_PAGE_SIZE == 50
 
 
-# Ours: the counts by status, the page's count, the page (3). The rest is the session, the user,
-# allauth's record of the session's activity (7) and the admin's MFA check (1), as on every page.
-ADMIN_LIST_QUERIES = 11
+# Ours: the counts by status, the page's count, the page (3). The rest is the session, the user
+# and the admin's MFA check (3), as on every page (the session's activity: once a minute at most).
+ADMIN_LIST_QUERIES = 6
 
 
 @pytest.mark.parametrize("size", [1, 10])
