@@ -39,3 +39,9 @@ def enrolment_provider_notice_task(self, enrolment_id: int) -> None:
             getattr(settings, "PROVIDER_RETRY_BASE_SECONDS", 30) * 2**self.request.retries, 3600
         )
         raise self.retry(exc=error, countdown=countdown) from error
+
+
+@shared_task
+def enrolment_provider_notices_reconcile_task() -> None:
+    """Periodic (hourly): send again the erasure notices providers have not answered."""
+    data_rights.enrolment_provider_notices_reconcile()

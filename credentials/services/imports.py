@@ -538,9 +538,10 @@ def _progress_save(job_id: int) -> None:
 def import_job_process(*, job_id: int) -> int:
     """Handle a job's waiting rows, in file order; returns how many this run handled.
 
-    Idempotent: each row is locked, handled and given its result in one transaction, and rows
-    with a result are skipped — a re-run, or a second worker, changes nothing twice. Progress
-    (`processed`) is saved after every batch, so the results page can show it.
+    Idempotent: each row is locked, handled and given its result together (a savepoint in its
+    batch's transaction), and rows with a result are skipped — a re-run, or a second worker,
+    changes nothing twice. Progress (`processed`) is saved after every batch, so the results
+    page can show it.
     """
     job = (
         ImportJob.objects.select_related("created_by", "partner", "provider")
@@ -563,23 +564,27 @@ def import_job_process(*, job_id: int) -> int:
         )
         if not batch:
             break
-        for row_id, line in batch:
-            last_line = line
-            with transaction.atomic():
-                row = (
-                    ImportRow.objects.select_for_update(skip_locked=True)
-                    .filter(pk=row_id, processed_at__isnull=True)
-                    .first()
-                )
-                if row is None:
-                    continue  # another run has it, or had it
-                if allowed:
-                    result, reason = _handle_safely(handler, row)
-                else:
-                    result, reason = RESULTS[job.kind].INVALID, "uploader_left"
-                row.result, row.message, row.processed_at = result, reason, timezone.now()
-                row.save(update_fields=["result", "message", "processed_at"])
-            handled += 1
+        # One transaction per batch, a savepoint per row: a row's work and its result still
+        # stand or fall together, and a crash loses at most the batch (handled again by the
+        # re-run), but the commit's flush to disk is paid once per batch, not once per line.
+        with transaction.atomic():
+            for row_id, line in batch:
+                last_line = line
+                with transaction.atomic():
+                    row = (
+                        ImportRow.objects.select_for_update(skip_locked=True)
+                        .filter(pk=row_id, processed_at__isnull=True)
+                        .first()
+                    )
+                    if row is None:
+                        continue  # another run has it, or had it
+                    if allowed:
+                        result, reason = _handle_safely(handler, row)
+                    else:
+                        result, reason = RESULTS[job.kind].INVALID, "uploader_left"
+                    row.result, row.message, row.processed_at = result, reason, timezone.now()
+                    row.save(update_fields=["result", "message", "processed_at"])
+                handled += 1
         _progress_save(job_id)
     with transaction.atomic():
         if ImportRow.objects.filter(job_id=job_id, processed_at__isnull=True).exists():

@@ -27,7 +27,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -65,6 +65,12 @@ EXPORT_FOLDER = "learner-exports"
 # A pending export not picked up after this long lost its enqueue: the page sends it again.
 EXPORT_PENDING_GRACE = timedelta(minutes=10)
 ERASED_EMAIL_DOMAIN = "erased.invalid"
+# An erased learner's API-provider enrolment owes the provider a notice (its audit action). When
+# its job was lost (Redis down) or has not got an answer yet, the reconciler sends it again,
+# hourly, for a week; the DELETE is idempotent, so an overlap with the job's own retries is safe.
+NOTICE_DUE = "enrolment.provider_notice_due"
+NOTICE_RESEND_AFTER = timedelta(minutes=30)
+NOTICE_GIVE_UP = timedelta(days=7)
 # What the learner types to confirm (in their language: see ErasureForm).
 CREDENTIALS_KEEP = "keep"
 CREDENTIALS_REVOKE = "revoke"
@@ -568,9 +574,45 @@ def learner_account_erase(*, user: User, credentials: str, acting_user: User) ->
 
     from ..tasks import enrolment_provider_notice_task
 
-    for enrolment_id in notify:
-        enrolment_provider_notice_task.delay_on_commit(enrolment_id)
+    for enrolment in Enrolment.objects.filter(pk__in=notify).only("pk", "partner_id"):
+        # Written in the same transaction as the erasure: if the job is lost (Redis down), the
+        # reconciler finds the notice still owed and sends it again.
+        audit_record(
+            actor=None,
+            action=NOTICE_DUE,
+            target=enrolment,
+            partner_id=enrolment.partner_id,
+            data={},
+        )
+        enrolment_provider_notice_task.delay_on_commit(enrolment.pk)
     return summary
+
+
+def enrolment_provider_notices_reconcile(*, now=None) -> int:
+    """Periodic: send again the provider notices owed for erased learners' enrolments and not
+    yet answered, once their job has had time to finish or exhaust its retries; given up after
+    NOTICE_GIVE_UP (the failure stays in the log). Returns how many were sent."""
+    from ..tasks import enrolment_provider_notice_task
+
+    now = now or timezone.now()
+    answered = AuditEvent.objects.filter(
+        action="enrolment.provider_notified",
+        object_type="credentials.enrolment",
+        object_id=OuterRef("object_id"),
+    )
+    owed = list(
+        AuditEvent.objects.filter(
+            action=NOTICE_DUE,
+            object_type="credentials.enrolment",
+            created_at__lt=now - NOTICE_RESEND_AFTER,
+            created_at__gte=now - NOTICE_GIVE_UP,
+        )
+        .exclude(Exists(answered))
+        .values_list("object_id", flat=True)
+    )
+    for object_id in owed:
+        enrolment_provider_notice_task.delay(int(object_id))
+    return len(owed)
 
 
 def _field(model, name: str):
@@ -611,6 +653,7 @@ def enrolment_provider_notice(*, enrolment_id: int) -> int | None:
 
 __all__ = [
     "ProviderUnavailable",
+    "enrolment_provider_notices_reconcile",
     "learner_account_erase",
     "learner_data_collect",
     "learner_data_export_build",

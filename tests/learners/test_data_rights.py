@@ -442,6 +442,27 @@ def test_erasure_tells_the_api_provider_and_records_its_answer(
 
 
 @pytest.mark.django_db
+def test_a_lost_erasure_notice_is_sent_again_by_the_reconciler_once(world):
+    amira = world["amira"]
+    # The erasure commits but its job never runs (the on-commit enqueue is not executed here,
+    # as when Redis was down).
+    data_rights.learner_account_erase(user=amira.user, credentials="keep", acting_user=amira.user)
+    enrolment = amira.enrolment_api
+    assert not [r for r in world["provider"].requests if r.method == "DELETE"]
+
+    now = timezone.now()
+    assert data_rights.enrolment_provider_notices_reconcile(now=now) == 0  # too early
+    given_up = now + data_rights.NOTICE_GIVE_UP + timedelta(minutes=1)
+    assert data_rights.enrolment_provider_notices_reconcile(now=given_up) == 0  # a week: given up
+    later = now + data_rights.NOTICE_RESEND_AFTER + timedelta(minutes=1)
+    assert data_rights.enrolment_provider_notices_reconcile(now=later) == 1
+    deletes = [r for r in world["provider"].requests if r.method == "DELETE"]
+    assert [r.path for r in deletes] == [f"/v1/enrolments/enrolment-{enrolment.pk}"]
+    # Answered: never sent again.
+    assert data_rights.enrolment_provider_notices_reconcile(now=later) == 0
+
+
+@pytest.mark.django_db
 def test_erasure_returns_the_seat_and_withdraws_open_applications(world):
     amira = world["amira"].user
     summary = data_rights.learner_account_erase(user=amira, credentials="revoke", acting_user=amira)
