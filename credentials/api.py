@@ -6,13 +6,18 @@ course id it cannot know about answers "not_found", whatever the reason.
 """
 
 from django.utils.translation import gettext as _
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerExtension,
+)
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
+    extend_schema_field,
 )
 from rest_framework import exceptions, serializers
 from rest_framework.parsers import JSONParser
@@ -85,24 +90,59 @@ class ProviderApiKeyRateThrottle(portal_api_keys.ApiKeyRateThrottle):
 # --- completions --------------------------------------------------------------------------------
 
 
-class CompletionReportSerializer(serializers.Serializer):
-    """One completion (for the schema; every item is checked by the same rules as a CSV line)."""
+@extend_schema_field(OpenApiTypes.ANY)
+class ReportedValueField(serializers.Field):
+    """A value of a reported item, for the schema only. Items are checked one by one, by the
+    same rules as a CSV line: an item that breaks them (a value missing, or not text, or too
+    long) is answered `invalid` with the reason, never by refusing the whole request. So the
+    schema promises no type or presence here; the descriptions say what a valid item holds."""
 
-    email = serializers.EmailField(
-        help_text="The learner's e-mail address, as sent to you on enrolment."
-    )
-    course_id = serializers.CharField(max_length=100, help_text="Your own id of the course.")
-    completed_at = serializers.CharField(
+
+class CompletionReportSerializer(serializers.Serializer):
+    """One completion (for the schema; every item is checked by the same rules as a CSV line,
+    and an item that breaks them is answered `invalid`, see `CompletionResult`)."""
+
+    email = ReportedValueField(
         required=False,
-        allow_null=True,
         help_text=(
-            "ISO 8601 date (2025-03-31) or date-time (2025-03-31T14:30:00Z; without a zone, "
-            "UTC). Not in the future. Default: now."
+            "Required: the learner's e-mail address (text, at most 254 characters), as sent to "
+            "you on enrolment."
         ),
     )
-    grade = serializers.CharField(
-        required=False, allow_blank=True, max_length=50, help_text="Optional, as you grade."
+    course_id = ReportedValueField(
+        required=False,
+        help_text="Required: your own id of the course (text).",
     )
+    completed_at = ReportedValueField(
+        required=False,
+        help_text=(
+            "ISO 8601 date (2025-03-31) or date-time (2025-03-31T14:30:00Z; without a zone, "
+            "UTC), or null. Not in the future. Default: now."
+        ),
+    )
+    grade = ReportedValueField(
+        required=False, help_text="Optional, as you grade (text, at most 50 characters)."
+    )
+
+
+class CompletionReportBodySerializer(serializers.Serializer):
+    """The body (for the schema): one completion, or a list of 1 to 500."""
+
+
+class CompletionReportBodyScheme(OpenApiSerializerExtension):
+    """The body's schema: an object, or a list with its bounds (which drf-spectacular does not
+    write for a list alternative of its own)."""
+
+    target_class = "credentials.api.CompletionReportBodySerializer"
+
+    def map_serializer(self, auto_schema, direction):
+        item = auto_schema.resolve_serializer(CompletionReportSerializer, direction).ref
+        return {
+            "oneOf": [
+                item,
+                {"type": "array", "items": item, "minItems": 1, "maxItems": MAX_API_ITEMS},
+            ]
+        }
 
 
 class CompletionResultSerializer(serializers.Serializer):
@@ -149,12 +189,7 @@ def _echo(value) -> str:
 
 
 @extend_schema(
-    request=PolymorphicProxySerializer(
-        component_name="CompletionReportBody",
-        serializers=[CompletionReportSerializer, CompletionReportSerializer(many=True)],
-        resource_type_field_name=None,
-        many=False,
-    ),
+    request=CompletionReportBodySerializer,
     responses={
         200: PolymorphicProxySerializer(
             component_name="CompletionResultBody",
@@ -168,6 +203,10 @@ def _echo(value) -> str:
         401: OpenApiResponse(ProviderApiErrorSerializer, description="No valid provider API key."),
         429: OpenApiResponse(
             ProviderApiErrorSerializer, description="Too many requests with this key."
+        ),
+        503: OpenApiResponse(
+            ProviderApiErrorSerializer,
+            description="Briefly unavailable; try again after `Retry-After`.",
         ),
     },
     examples=[
@@ -194,7 +233,7 @@ def _echo(value) -> str:
         ),
     ],
 )
-class CompletionsView(APIView):
+class CompletionsView(portal_api_keys.KnownQueryParametersOnly, APIView):
     """Report that learners completed your courses: one JSON object, or a list of up to 500.
     Each item is answered in the same order and shape (an object for an object, a list for a
     list). Reporting the same completion again is safe: it answers `already_completed` with
@@ -209,6 +248,8 @@ class CompletionsView(APIView):
     schema = AutoSchema()
 
     def post(self, request):
+        if request.stream is None:  # no body at all
+            raise BadBody(_("Send one completion as a JSON object, or a JSON list of them."))
         items, many = _items_of(request.data)
         provider = request.auth.provider
         answers = []

@@ -5,12 +5,18 @@ Only the minimum leaves the portal: no names, e-mail addresses or case numbers (
 reported only as present or absent). Every record read and every decision is in the audit log.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.pagination import CursorPagination
@@ -90,7 +96,7 @@ class ApiKeyRateThrottle(portal_api_keys.ApiKeyRateThrottle):
     key_model = PartnerApiKey
 
 
-class PartnerApiView(APIView):
+class PartnerApiView(portal_api_keys.KnownQueryParametersOnly, APIView):
     """Key authentication only (no session, so no CSRF), JSON in and out, limited per key."""
 
     authentication_classes = [ApiKeyAuthentication]
@@ -189,6 +195,46 @@ class DecisionSerializer(serializers.Serializer):
         return attrs
 
 
+# The decision body as the schema describes it: one shape per decision, so that what each one
+# requires (a reason to reject, a message to ask for information) is in the schema itself.
+class _DecisionBodySerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text="For the partner's own records (approve or reject).",
+    )
+
+
+class ApproveDecisionSerializer(_DecisionBodySerializer):
+    decision = serializers.ChoiceField(choices=[Decision.APPROVE])
+
+
+class RejectDecisionSerializer(_DecisionBodySerializer):
+    decision = serializers.ChoiceField(choices=[Decision.REJECT])
+    reason = serializers.ChoiceField(choices=RejectionReason.choices)
+
+
+class RequestInfoDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=[Decision.REQUEST_INFO])
+    message = serializers.RegexField(
+        r"\S",
+        max_length=2000,
+        help_text="Shown to the learner: what information you need (not only spaces).",
+    )
+
+
+DECISION_BODY = PolymorphicProxySerializer(
+    component_name="DecisionBody",
+    serializers={
+        Decision.APPROVE: ApproveDecisionSerializer,
+        Decision.REJECT: RejectDecisionSerializer,
+        Decision.REQUEST_INFO: RequestInfoDecisionSerializer,
+    },
+    resource_type_field_name="decision",
+)
+
+
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
@@ -199,10 +245,60 @@ class ApplicationCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_size(self, request) -> int:
+        """The size asked for; one that is not a whole number from 1 to the maximum is a 400
+        (DRF would quietly use the default instead)."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        size = int(raw) if raw.isascii() and raw.isdigit() else 0
+        if not 1 <= size <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {
+                    self.page_size_query_param: _("Ask for a page size from 1 to %(max)d.")
+                    % {"max": self.max_page_size}
+                }
+            )
+        return size
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # A cursor whose position is not a date-time would otherwise fail in the query.
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (DjangoValidationError, ValueError, OverflowError) as error:
+            raise exceptions.NotFound(self.invalid_cursor_message) from error
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+                parameter["description"] = (
+                    f"Applications per page (default {self.page_size}, at most "
+                    f"{self.max_page_size})."
+                )
+        return parameters
+
+
+# Every operation may answer these: no valid key, or too many requests with it.
+KEY_RESPONSES = {
+    401: OpenApiResponse(ErrorSerializer, description="No valid partner API key."),
+    429: OpenApiResponse(ErrorSerializer, description="Too many requests with this key."),
+    503: OpenApiResponse(
+        ErrorSerializer, description="Briefly unavailable; try again after `Retry-After`."
+    ),
+}
+
 
 # Schema annotations go on the classes: on methods, drf-spectacular would build on DRF's own
 # AutoSchema unless REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] names drf-spectacular's.
 @extend_schema(
+    responses={
+        200: ApplicationSerializer(many=True),
+        400: OpenApiResponse(description="The status asked for is not an open one."),
+        404: OpenApiResponse(ErrorSerializer, description="The cursor is not a valid one."),
+        **KEY_RESPONSES,
+    },
     parameters=[
         OpenApiParameter(
             "status",
@@ -218,13 +314,14 @@ class ApplicationListView(PartnerApiView, generics.ListAPIView):
 
     serializer_class = ApplicationSerializer
     pagination_class = ApplicationCursorPagination
+    query_parameters = ("cursor", "page_size", "status")
 
     def get_queryset(self) -> QuerySet[Application]:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no key, no data
             return Application.objects.none()
         rows = _applications_of_partner(self.api_key.partner_id)
-        wanted = self.request.query_params.get("status", "")
-        if wanted:
+        wanted = self.request.query_params.get("status")
+        if wanted is not None:
             if wanted not in OPEN_STATUSES:
                 raise exceptions.ValidationError(
                     {
@@ -236,7 +333,7 @@ class ApplicationListView(PartnerApiView, generics.ListAPIView):
         return rows.filter(status__in=OPEN_STATUSES)
 
 
-@extend_schema(responses={200: ApplicationDetailSerializer, 404: ErrorSerializer})
+@extend_schema(responses={200: ApplicationDetailSerializer, 404: ErrorSerializer, **KEY_RESPONSES})
 class ApplicationDetailView(PartnerApiView):
     """One of this partner's applications, in any status. Each read is audited."""
 
@@ -273,7 +370,7 @@ class Conflict(exceptions.APIException):
 
 
 @extend_schema(
-    request=DecisionSerializer,
+    request=DECISION_BODY,
     responses={
         200: ApplicationDetailSerializer,
         400: OpenApiResponse(description="The body is not a valid decision."),
@@ -284,6 +381,7 @@ class Conflict(exceptions.APIException):
         409: OpenApiResponse(
             ErrorSerializer, description="The application is not waiting for a decision."
         ),
+        **KEY_RESPONSES,
     },
 )
 class ApplicationDecisionView(PartnerApiView):
@@ -324,6 +422,17 @@ class ApplicationDecisionView(PartnerApiView):
 
 # --- the schema ---------------------------------------------------------------------------------
 
+
+def request_bodies_required(result, generator, request, public):
+    """Every body the API takes is required (drf-spectacular leaves a body made of
+    alternatives optional, though an empty POST is refused)."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation["requestBody"]["required"] = True
+    return result
+
+
 SCHEMA_SETTINGS = {
     "TITLE": "Refugee Learner Access Portal — partner API",
     "DESCRIPTION": (
@@ -333,6 +442,10 @@ SCHEMA_SETTINGS = {
     ),
     "VERSION": "1",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "partners.api.request_bodies_required",
+    ],
 }
 
 

@@ -83,3 +83,22 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         if not isinstance(request.auth, self.key_model):
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+
+
+class KnownQueryParametersOnly:
+    """A view mixin: a query parameter the view does not know is a 400, so that a misspelt
+    filter (`?stauts=`) is not quietly ignored. Checked after authentication, so a caller
+    without a key still gets 401."""
+
+    query_parameters: tuple[str, ...] = ()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        unknown = sorted(set(request.query_params) - set(self.query_parameters))
+        if unknown:
+            raise exceptions.ValidationError(
+                {
+                    "detail": _("Unknown query parameter: %(names)s.")
+                    % {"names": ", ".join(unknown)[:200]}
+                }
+            )

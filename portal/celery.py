@@ -1,11 +1,50 @@
 """The portal's Celery app. Configuration lives in settings (CELERY_* names)."""
 
+import logging
 import os
 
 from celery import Celery
+from celery.contrib.django.task import DjangoTask
+from kombu.exceptions import OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
-app = Celery("portal")
+logger = logging.getLogger(__name__)
+
+# What a publish raises when the broker cannot be reached: Celery wraps the transport's errors in
+# kombu's OperationalError; OSError (refused, reset, timed out) covers one that lets them through.
+BROKER_UNREACHABLE = (OperationalError, OSError)
+
+
+class Task(DjangoTask):
+    """Every task of the portal (Celery's Django task, with delay_on_commit). Sending one never
+    fails the request that sends it.
+
+    Services record the work in the database before its job is sent (on commit), and periodic
+    reconcilers send again the jobs of work still not done (enrolments, waiting lists,
+    credentials, imports, invitations, exports). So when the broker is down, the job is logged
+    and dropped here, and the learner still gets their answer. A notification (e-mail, SMS) has
+    no reconciler: it is lost, as it would be if the mail server refused it.
+    """
+
+    def apply_async(self, args=None, kwargs=None, task_id=None, producer=None, **options):
+        if self.app.conf.task_always_eager:
+            # Run in-process: nothing is sent, and the task's own errors must reach the caller.
+            return super().apply_async(args, kwargs, task_id, producer, **options)
+        try:
+            return super().apply_async(args, kwargs, task_id, producer, **options)
+        except BROKER_UNREACHABLE as error:
+            # Ids only: arguments of other kinds may carry personal data (an e-mail address).
+            ids = [arg for arg in args or () if isinstance(arg, int)]
+            logger.warning(
+                "job %s%s not sent, the broker is unreachable (%s)",
+                self.name,
+                ids,
+                type(error).__name__,
+            )
+            return None
+
+
+app = Celery("portal", task_cls=Task)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

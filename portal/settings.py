@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "csp.middleware.CSPMiddleware",
+    "portal.headers.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -70,7 +71,8 @@ MIDDLEWARE = [
     "portal.middleware.TemporaryPasswordMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # allauth's activity tracking, written at most once a minute (portal/activity.py).
+    "portal.activity.UserSessionsMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -293,19 +295,30 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BROKER_VISIBILITY_TIMEOUT = 3600
+# How long a task taken by a worker that died stays invisible before Redis hands it out again
+# (tests that kill workers shorten it).
+CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=3600)
 # Hard limit well below the visibility timeout, so Redis never re-delivers a task still running.
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
     "socket_timeout": 10,
-    "socket_connect_timeout": 5,
+    # Redis is on the local network: a connection not made in 2 s will not be made.
+    "socket_connect_timeout": 2,
     "retry_on_timeout": True,
     "health_check_interval": 30,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_CONNECTION_TIMEOUT = 5
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Sending a job from a request: one quick retry (a pooled connection may be stale after a Redis
+# restart), then give up. portal.celery.Task logs and drops the job; the reconcilers send it again.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_REDIS_SOCKET_TIMEOUT = 10
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 5
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="portal")
@@ -319,6 +332,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "learner-data-exports-expire": {
         "task": "learners.tasks.learner_data_exports_expire_task",
+        "schedule": timedelta(hours=1),
+    },
+    "enrolment-provider-notices-reconcile": {
+        "task": "learners.tasks.enrolment_provider_notices_reconcile_task",
         "schedule": timedelta(hours=1),
     },
     "verifications-expire": {
@@ -412,6 +429,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A rejected form gets a page in the portal's look and language (portal/errors.py).
+CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
 
 # Content Security Policy: no inline script, nothing from other origins.
 CONTENT_SECURITY_POLICY = {

@@ -35,16 +35,20 @@ def _codes_in(csv_file: UploadedFile) -> list[str]:
     raw = csv_file.read(MAX_CODES_FILE_BYTES + 1)
     if len(raw) > MAX_CODES_FILE_BYTES:
         raise _too_big()
+    not_utf8 = ValidationError(
+        _(
+            "The file is not in UTF-8. In your spreadsheet, save it as “CSV UTF-8” and "
+            "upload it again."
+        ),
+        code="encoding",
+    )
     try:
         text = raw.decode("utf-8-sig")  # spreadsheets often write a byte-order mark
     except UnicodeDecodeError as error:
-        raise ValidationError(
-            _(
-                "The file is not in UTF-8. In your spreadsheet, save it as “CSV UTF-8” and "
-                "upload it again."
-            ),
-            code="encoding",
-        ) from error
+        raise not_utf8 from error
+    # UTF-16 ("Unicode text") files can decode, but are full of NULs, which no code can hold.
+    if "\x00" in text:
+        raise not_utf8
     reader = csv.reader(io.StringIO(text, newline=""))
     codes: list[str] = []
     column: int | None = None  # the "code" column, when the first line names it

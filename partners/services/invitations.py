@@ -56,16 +56,21 @@ def _read_csv(csv_file: UploadedFile) -> list[tuple[int, dict[str, str]]]:
         raise TransitionNotAllowed(
             _("The file is larger than 1 MB. Please split it into smaller files."), code="too_big"
         )
+    not_utf8 = TransitionNotAllowed(
+        _(
+            "The file is not in UTF-8. In your spreadsheet, save it as “CSV UTF-8” and "
+            "upload it again."
+        ),
+        code="encoding",
+    )
     try:
         text = raw.decode("utf-8-sig")  # Excel writes a byte-order mark; it does not matter
     except UnicodeDecodeError as error:
-        raise TransitionNotAllowed(
-            _(
-                "The file is not in UTF-8. In your spreadsheet, save it as “CSV UTF-8” and "
-                "upload it again."
-            ),
-            code="encoding",
-        ) from error
+        raise not_utf8 from error
+    # UTF-16 ("Unicode text") files can decode, but are full of NULs, which no text column
+    # can hold.
+    if "\x00" in text:
+        raise not_utf8
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)

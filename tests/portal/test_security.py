@@ -99,6 +99,21 @@ def test_every_page_carries_a_strict_content_security_policy(client):
 
 
 @pytest.mark.django_db
+def test_a_form_without_its_csrf_token_gets_a_translated_page_and_no_reason():
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        "/accounts/login/", {"login": "a@example.org"}, HTTP_ACCEPT_LANGUAGE="ar"
+    )
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert 'dir="rtl"' in html
+    assert "CSRF" not in html and "Referer" not in html
+    assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.django_db
 def test_pages_have_no_inline_script_or_style(client):
     for path in ["/", "/accounts/login/", "/accounts/signup/", "/privacy/"]:
         html = client.get(path).content.decode()
