@@ -4,6 +4,7 @@ real Celery workers against it, which the tests stop, kill and start again."""
 import uuid
 
 import pytest
+from kombu import pools as kombu_pools
 
 from portal.celery import app as celery_app
 from tests.credentials.fake_provider import FakeProvider
@@ -20,9 +21,12 @@ def fake_provider():
 
 
 def _drop_broker_connections() -> None:
-    """Forget pooled broker connections, so the next send connects to the configured URL."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    """Forget pooled broker connections, so the next send connects to the configured URL.
+
+    Celery's pool is kombu's global one for the broker URL: closing it without clearing kombu's
+    pools would leave a closed pool behind for the next test on the machine's broker
+    ("Acquire on closed pool")."""
+    kombu_pools.reset()
     celery_app._pool = None
     if "amqp" in celery_app.__dict__:
         celery_app.amqp._producer_pool = None
