@@ -33,7 +33,7 @@ def _drop_broker_connections() -> None:
 
 
 @pytest.fixture
-def redis_server(transactional_db, settings, tmp_path):
+def redis_server(transactional_db, settings, tmp_path, monkeypatch):
     """A started redis-server on a spare port; the portal's cache (rate limits, throttles) and
     Celery's broker point at it, and jobs go through it (not in-process)."""
     server = RedisServer(tmp_path).start()
@@ -50,6 +50,9 @@ def redis_server(transactional_db, settings, tmp_path):
     saved = conf.broker_url, conf.task_default_queue
     _drop_broker_connections()
     conf.broker_url = server.url(0)
+    # Celery reads the CELERY_BROKER_URL variable before its own setting (scripts/with_services.py
+    # sets it to the machine's Redis): without this, jobs would go there, not to this server.
+    monkeypatch.setenv("CELERY_BROKER_URL", server.url(0))
     conf.task_default_queue = f"faults-{uuid.uuid4().hex}"
     conf.task_always_eager = False
     try:
