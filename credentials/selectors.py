@@ -3,13 +3,10 @@ is asking. Every function here costs a fixed number of queries whatever the numb
 *_or_404 helpers answer 404 both for "missing" and "not yours"."""
 
 import hashlib
-import logging
 import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
@@ -18,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from partners.models import Partner
 from partners.permissions import can_manage_partners
 from partners.selectors import partner_get_for_staff_or_404
+from portal.cache import version_replace, versioned_get_or_build
 from portal.models import User
 
 from .models import (
@@ -41,8 +39,6 @@ ALLOCATION_PARTNERS_PAGE_SIZE = 50
 # replaces every one at once (catalogue_changed).
 CATALOGUE_CACHE_SECONDS = 300
 CATALOGUE_VERSION_KEY = "credentials:catalogue-version"
-
-logger = logging.getLogger(__name__)
 
 
 # --- the public catalogue -----------------------------------------------------------------------
@@ -97,10 +93,7 @@ def catalogue_providers() -> list[Provider]:
 
 def catalogue_changed() -> None:
     """After a change to a course or a provider: every cached catalogue page is stale."""
-    try:
-        cache.delete(CATALOGUE_VERSION_KEY)
-    except Exception:  # the cache (Redis) is down: pages expire within CATALOGUE_CACHE_SECONDS
-        logger.warning("could not invalidate the cached catalogue")
+    version_replace(CATALOGUE_VERSION_KEY)
 
 
 def catalogue_cached(variant: str, build: Callable[[], str]) -> str:
@@ -109,28 +102,9 @@ def catalogue_cached(variant: str, build: Callable[[], str]) -> str:
     learners open most, so it is rendered once per version, language and query; without the
     cache (Redis down) it is rendered each time."""
     key = f"credentials:catalogue:{hashlib.sha256(variant.encode()).hexdigest()[:32]}"
-    try:
-        # One round trip: the page is stored with the version it was rendered at, and only
-        # used while that is still the current version.
-        found = cache.get_many([CATALOGUE_VERSION_KEY, key])
-        version = found.get(CATALOGUE_VERSION_KEY) or _version_start(CATALOGUE_VERSION_KEY)
-    except Exception:
-        logger.warning("catalogue rendered without the cache (cache unavailable)")
-        return build()
-    cached = found.get(key)
-    if cached and cached[0] == version:
-        return cached[1]
-    html = build()
-    try:
-        cache.set(key, (version, html), CATALOGUE_CACHE_SECONDS)
-    except Exception:
-        logger.warning("catalogue page not cached (cache unavailable)")
-    return html
-
-
-def _version_start(key: str) -> str:
-    cache.add(key, secrets.token_hex(8), timeout=None)
-    return cache.get(key)
+    return versioned_get_or_build(
+        version_key=CATALOGUE_VERSION_KEY, key=key, build=build, timeout=CATALOGUE_CACHE_SECONDS
+    )
 
 
 def course_get_public_or_404(pk: int) -> Course:

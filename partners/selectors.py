@@ -4,18 +4,16 @@ Every function here costs a fixed number of queries whatever the number of rows.
 """
 
 import base64
-import logging
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from portal.cache import version_replace, versioned_get_or_build
 from portal.models import User
 
 from .models import (
@@ -33,8 +31,6 @@ QUEUE_PAGE_SIZE = 25
 # The queue's tab counts are kept in the cache this long at most; any change to one of the
 # partner's applications replaces them at once (queue_counts_invalidate).
 QUEUE_COUNTS_SECONDS = 120
-
-logger = logging.getLogger(__name__)
 
 
 # --- partners -----------------------------------------------------------------------------------
@@ -176,10 +172,7 @@ def _queue_counts_version_key(partner_id: int) -> str:
 
 def queue_counts_invalidate(partner_id: int) -> None:
     """After a change to one of the partner's applications: its cached queue counts are stale."""
-    try:
-        cache.delete(_queue_counts_version_key(partner_id))
-    except Exception:  # the cache (Redis) is down: the counts expire within QUEUE_COUNTS_SECONDS
-        logger.warning("could not invalidate the queue counts of partner %s", partner_id)
+    version_replace(_queue_counts_version_key(partner_id))
 
 
 def _queue_counts(base: QuerySet[Application], *, partner: Partner, filters: QueueFilters):
@@ -197,29 +190,13 @@ def _queue_counts(base: QuerySet[Application], *, partner: Partner, filters: Que
 
     if filters.search:
         return count()
-    version_key = _queue_counts_version_key(partner.pk)
     age = filters.older_than_days or ""
-    key = f"partners:queue-counts:{partner.pk}:{filters.country}:{age}"
-    try:
-        # One round trip: the counts are stored with the version they were counted at, and
-        # only used while that is still the current version.
-        found = cache.get_many([version_key, key])
-        version = found.get(version_key)
-        if version is None:
-            cache.add(version_key, secrets.token_hex(8), timeout=None)
-            version = cache.get(version_key)
-    except Exception:
-        logger.warning("queue counts counted without the cache (cache unavailable)")
-        return count()
-    cached = found.get(key)
-    if cached and cached[0] == version:
-        return cached[1]
-    counts = count()
-    try:
-        cache.set(key, (version, counts), QUEUE_COUNTS_SECONDS)
-    except Exception:
-        logger.warning("queue counts not cached (cache unavailable)")
-    return counts
+    return versioned_get_or_build(
+        version_key=_queue_counts_version_key(partner.pk),
+        key=f"partners:queue-counts:{partner.pk}:{filters.country}:{age}",
+        build=count,
+        timeout=QUEUE_COUNTS_SECONDS,
+    )
 
 
 def application_get_for_reviewer_or_404(user: User, pk: int, partner: Partner) -> Application:
