@@ -10,7 +10,8 @@ codes are imported in bulk on /staff/programme/codes/.
 
 Credentials, signing keys and status lists are read-only here: credentials are issued by the
 completion flow and revoked on /staff/programme/credentials/ (which re-signs the status list).
-The credential list shows no name; a signing key's private part is never shown.
+The credential pages show no learner name, and no course for a credential its learner hid; a
+signing key's private part is never shown.
 """
 
 from django.contrib import admin
@@ -144,7 +145,8 @@ class AccessCodeAdmin(admin.ModelAdmin):
         return super().get_readonly_fields(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return obj is None or obj.enrolment_id is None
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or obj.enrolment_id is None)
 
     def get_deleted_objects(self, objs, request):
         # Bulk deletion from the list: only unused codes may go.
@@ -160,19 +162,21 @@ class AccessCodeAdmin(admin.ModelAdmin):
 
 @admin.register(Credential)
 class CredentialAdmin(ReadOnlyAdmin):
-    """Issued credentials, read-only. Revoke on the staff page (it re-signs the status list)."""
+    """Issued credentials, read-only. Revoke on the staff page (it re-signs the status list).
 
-    list_display = ["code_prefix", "course", "status", "issued_at"]
+    Never the learner, their name (subject_name) or the enrolment (which names the partner); the
+    code only as a prefix (the whole code opens the public page). A credential its learner hid
+    from the public page shows no course either: only that it exists and its status.
+    """
+
+    list_display = ["code_prefix", "course_shown", "status", "issued_at"]
     list_filter = ["status"]
     search_fields = ["=code"]
     list_select_related = ["course"]
     show_full_result_count = False
-    # Neither the learner nor the enrolment (which names the partner): only what the public
-    # page would show, plus the revocation.
     fields = [
-        "code",
-        "course",
-        "subject_name",
+        "code_prefix",
+        "course_shown",
         "status",
         "issued_at",
         "is_public",
@@ -185,11 +189,17 @@ class CredentialAdmin(ReadOnlyAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("document")
+        return super().get_queryset(request).defer("document", "subject_name")
 
     @admin.display(description=_("code"))
     def code_prefix(self, obj: Credential) -> str:
         return f"{obj.code[:8]}…"
+
+    @admin.display(description=_("course"))
+    def course_shown(self, obj: Credential) -> str:
+        if not obj.is_public:
+            return str(_("(hidden by the learner)"))
+        return obj.course.title
 
     @admin.display(description=_("revoke"))
     def revoke_link(self, obj: Credential) -> str:

@@ -1,44 +1,199 @@
+"""The Django admin for the portal core: staff and admin accounts, and the audit log.
+
+Programme admins are not superusers (docs/decisions/0014); what they may do here is the
+explicit permission list of portal.admin_access. No page here shows a learner:
+- the user admin lists staff, admin and operator accounts only, has no password form (nobody
+  sets another person's password through a web page: the break-glass path is
+  `manage.py account_password_set`), and only the operator sees groups, permissions and
+  superuser status;
+- the audit log names learners by a pseudonymous reference, never their e-mail, and does not
+  show free-text reasons (a reviewer may have written a name in one).
+"""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import BaseUserCreationForm
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEvent, User
+from .admin_access import learner_reference
+from .admin_base import ReadOnlyAdmin
+from .models import AuditEvent, Role, User
+
+# The roles the user admin may show or create: never learners.
+ADMIN_VISIBLE_ROLES = [Role.PARTNER_STAFF, Role.PROGRAMME_ADMIN, Role.OPERATOR]
+ADMIN_CREATABLE_ROLES = [Role.PARTNER_STAFF, Role.PROGRAMME_ADMIN]
+
+
+class StaffAccountCreationForm(BaseUserCreationForm):
+    """A new staff or admin account, without a password: its owner sets one through the
+    password-reset e-mail, so nobody else ever knows it."""
+
+    class Meta:
+        model = User
+        fields = ["email", "role"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("password1", "password2", "usable_password"):
+            self.fields.pop(name, None)
+        self.fields["role"].choices = [
+            (value, label) for value, label in Role.choices if value in ADMIN_CREATABLE_ROLES
+        ]
+
+    def save(self, commit=True):
+        user = super(BaseUserCreationForm, self).save(commit=False)
+        user.set_unusable_password()
+        if commit:
+            user.save()
+        return user
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    add_form = StaffAccountCreationForm
     ordering = ["email"]
     list_display = ["email", "role", "is_active", "is_staff", "date_joined"]
     list_filter = ["role", "is_active", "is_staff"]
     search_fields = ["email"]
     readonly_fields = ["last_login", "date_joined"]
     fieldsets = [
-        (None, {"fields": ["email", "password"]}),
+        (None, {"fields": ["email"]}),
+        (_("Role"), {"fields": ["role", "is_active", "is_staff"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    operator_fieldsets = [
+        (None, {"fields": ["email"]}),
         (_("Role"), {"fields": ["role", "is_active", "is_staff", "is_superuser"]}),
         (_("Permissions"), {"fields": ["groups", "user_permissions"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
-    add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": ["email", "role", "password1", "password2"]}),
-    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "role"]})]
+
+    def get_queryset(self, request):
+        """Never a learner, for anyone (the changelist, search, autocomplete, raw-id popups and
+        every object page go through this); the operator's accounts for the operator only."""
+        queryset = super().get_queryset(request).filter(role__in=ADMIN_VISIBLE_ROLES)
+        if not request.user.is_superuser:
+            queryset = queryset.filter(is_superuser=False)
+        return queryset
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return self.add_fieldsets
+        return self.operator_fieldsets if request.user.is_superuser else self.fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # An address is changed by its owner (e-mail confirmation); changing someone else's
+            # would let a password-reset e-mail go to another person.
+            readonly.append("email")
+        if obj is not None and not request.user.is_superuser:
+            readonly += ["role", "is_staff"]
+        return readonly
+
+    def get_urls(self):
+        # No "change password" page for anyone: skip the URL that BaseUserAdmin adds.
+        return admin.ModelAdmin.get_urls(self)
+
+    def user_change_password(self, request, id, form_url=""):
+        raise Http404
+
+    def has_delete_permission(self, request, obj=None):
+        # Learners erase their own accounts; staff leave a partner through its coordinators.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        from .services import audit_record
+
+        super().save_model(request, obj, form, change)
+        if obj.role == Role.PROGRAMME_ADMIN and not obj.is_superuser:
+            from .admin_access import programme_admin_access_grant
+
+            programme_admin_access_grant(user=obj, acting_user=request.user)
+        audit_record(
+            actor=request.user,
+            action="user.changed_in_admin" if change else "user.created_in_admin",
+            target=obj,
+            data={"fields": sorted(form.changed_data)},
+        )
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the audit log is append-only, written by services."""
+class AuditEventAdmin(ReadOnlyAdmin):
+    """Read-only: the audit log is append-only, written by services. Learners appear as a
+    pseudonymous reference (portal.admin_access.learner_reference)."""
 
-    list_display = ["created_at", "action", "actor", "object_type", "object_id", "partner_id"]
+    list_display = ["created_at", "action", "actor_shown", "object_shown", "partner_id"]
     list_filter = ["action", "object_type"]
-    search_fields = ["object_id", "action"]
+    search_fields = ["action"]
     date_hierarchy = "created_at"
     list_select_related = ["actor"]
-    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+    fields = ["created_at", "action", "actor_shown", "object_shown", "partner_id", "data_shown"]
+    readonly_fields = fields
+    show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
+    @admin.display(description=_("actor"))
+    def actor_shown(self, obj: AuditEvent) -> str:
+        actor = obj.actor
+        if actor is None:
+            return "—"
+        if actor.role in ADMIN_VISIBLE_ROLES:
+            return actor.email
+        return learner_reference(actor.pk)
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    @admin.display(description=_("object"))
+    def object_shown(self, obj: AuditEvent) -> str:
+        if not obj.object_type:
+            return "—"
+        if obj.object_type == "portal.user" and obj.object_id.isdigit():
+            # An account id would let someone who holds other records link them to the person;
+            # the reference is the same one the actor column uses.
+            return f"portal.user {learner_reference(int(obj.object_id))}"
+        return f"{obj.object_type} {obj.object_id}"
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    @admin.display(description=_("details"))
+    def data_shown(self, obj: AuditEvent) -> str:
+        return ", ".join(
+            f"{key}: {_shown_value(key, value)}" for key, value in sorted(obj.data.items())
+        )
+
+
+# Keys whose values are free text typed by a person (a reason, a message): not shown.
+FREE_TEXT_KEYS = {"reason", "message", "note", "comment"}
+
+
+def _shown_value(key: str, value) -> str:
+    if key in FREE_TEXT_KEYS and isinstance(value, str) and value:
+        return str(_("(free text, not shown)"))
+    if key == "user" and isinstance(value, int):
+        return learner_reference(value)
+    return str(value)
+
+
+def _unregister_allauth_admins() -> None:
+    """allauth registers admin pages for e-mail addresses, signed-in sessions (IP addresses and
+    browsers), MFA authenticators and social accounts: every one of them lists individuals, so
+    none is offered, not even to the operator (who has the shell for emergencies)."""
+    from django.apps import apps
+
+    candidates = [
+        ("account", "EmailAddress"),
+        ("account", "EmailConfirmation"),
+        ("usersessions", "UserSession"),
+        ("mfa", "Authenticator"),
+        ("socialaccount", "SocialAccount"),
+        ("socialaccount", "SocialApp"),
+        ("socialaccount", "SocialToken"),
+    ]
+    for app_label, model_name in candidates:
+        try:
+            model = apps.get_model(app_label, model_name)
+        except LookupError:
+            continue
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+
+
+_unregister_allauth_admins()

@@ -49,7 +49,36 @@ def portal_deploy_checks(app_configs, **kwargs):
             )
         )
     problems.extend(_sms_problems())
+    problems.extend(_superuser_admin_problems())
     return problems
+
+
+def _superuser_admin_problems() -> list[Warning]:
+    """Programme admins must not be superusers (docs/decisions/0014): a superuser sees every
+    page of the Django admin. Reads the database, so it says nothing when the database is
+    unreachable or not migrated yet (`check` runs before `migrate` in a deployment)."""
+    from django.db import DatabaseError, transaction
+
+    from .models import Role, User
+
+    try:
+        # A savepoint, so that a failed query does not break a surrounding transaction.
+        with transaction.atomic():
+            count = User.objects.filter(role=Role.PROGRAMME_ADMIN, is_superuser=True).count()
+    except DatabaseError:
+        return []
+    if not count:
+        return []
+    return [
+        Warning(
+            f"{count} programme admin account(s) are superusers: they can see every page of "
+            "the Django admin.",
+            hint="Run `manage.py migrate` (it demotes them into the Programme admins group) "
+            "or untick their superuser status; only the operator's account (createsuperuser) "
+            "is a superuser.",
+            id="portal.W014",
+        )
+    ]
 
 
 def _sms_problems() -> list[Warning]:

@@ -12,6 +12,9 @@ class Role(models.TextChoices):
     LEARNER = "learner", _("Learner")
     PARTNER_STAFF = "partner_staff", _("Partner staff")
     PROGRAMME_ADMIN = "programme_admin", _("Programme admin")
+    # The person who runs the deployment: the only superuser, created with `createsuperuser`
+    # on the command line (docs/decisions/0014). Not a programme admin: no programme pages.
+    OPERATOR = "operator", _("Operator")
 
 
 class UserManager(BaseUserManager):
@@ -31,7 +34,9 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
     def create_superuser(self, email: str, password: str | None = None, **extra_fields):
-        extra_fields.update(is_staff=True, is_superuser=True, role=Role.PROGRAMME_ADMIN)
+        # Only `manage.py createsuperuser` calls this: the operator's account. Programme admins
+        # are never superusers; they get the "Programme admins" group (portal.admin_access).
+        extra_fields.update(is_staff=True, is_superuser=True, role=Role.OPERATOR)
         return self._create_user(email, password, **extra_fields)
 
 
@@ -96,6 +101,10 @@ class User(AbstractUser):
     @property
     def is_programme_admin(self) -> bool:
         return self.role == Role.PROGRAMME_ADMIN
+
+    @property
+    def is_operator(self) -> bool:
+        return self.role == Role.OPERATOR
 
     @property
     def has_real_email(self) -> bool:

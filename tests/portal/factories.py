@@ -1,6 +1,7 @@
 import factory
 from allauth.account.models import EmailAddress
 
+from portal.admin_access import programme_admin_group
 from portal.models import Role, User
 
 PASSWORD = "a-long-test-passphrase-42"
@@ -31,6 +32,22 @@ class PartnerStaffFactory(UserFactory):
 
 
 class ProgrammeAdminFactory(UserFactory):
+    """A programme admin as the portal makes them: staff, in the "Programme admins" group,
+    never a superuser (docs/decisions/0014)."""
+
     role = Role.PROGRAMME_ADMIN
+    is_staff = True
+    is_superuser = False
+
+    @factory.post_generation
+    def programme_admins_group(obj, create, extracted, **kwargs):
+        if create:
+            obj.groups.add(programme_admin_group())
+
+
+class OperatorFactory(UserFactory):
+    """The operator's superuser, as `createsuperuser` makes it."""
+
+    role = Role.OPERATOR
     is_staff = True
     is_superuser = True

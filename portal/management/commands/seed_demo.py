@@ -27,6 +27,7 @@ from learners.services.profiles import learner_profile_save
 from partners.models import Application, DisplacementStatus, Membership, Partner, StaffRole
 from partners.services.applications import Decision, application_decide, application_submit
 from partners.services.partners import partner_create
+from portal.admin_access import programme_admin_access_grant
 from portal.bulk_seed import command as bulk_seed_command
 from portal.models import Role, User
 from portal.services import audit_record
@@ -77,9 +78,13 @@ class Command(BaseCommand):
         for email, role in DEMO_ACCOUNTS:
             user, created = User.objects.get_or_create(email=email, defaults={"role": role})
             user.role = role
-            user.is_staff = user.is_superuser = role == Role.PROGRAMME_ADMIN
+            # The demo admin is a programme admin, not a superuser (docs/decisions/0014).
+            user.is_staff = role == Role.PROGRAMME_ADMIN
+            user.is_superuser = False
             user.set_password(DEMO_PASSWORD)
             user.save()
+            if role == Role.PROGRAMME_ADMIN:
+                programme_admin_access_grant(user=user, acting_user=None)
             EmailAddress.objects.update_or_create(
                 user=user, email=email, defaults={"verified": True, "primary": True}
             )
