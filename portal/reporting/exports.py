@@ -3,9 +3,8 @@
 Aggregate files (programme or one partner) are read from the roll-ups (SummaryCount), never from
 the live tables, and every table goes through `suppressed_rows`: they may leave the portal, so a
 count from 1 to 4 shows as "<5" and enough other cells are hidden that no hidden count can be
-worked out from the totals. The list of learners is for programme admins inside the portal: it is
-not suppressed, but it holds the minimum — a pseudonymous reference instead of the account id, and
-no name, e-mail, case number or displacement status.
+worked out from the totals. The list of learners (programme admins) has one row per learner but
+is k-anonymous: generalised values only, and no row shared by fewer than 5 learners (see below).
 
 Every cell goes through `csv_cell`, since partner, provider and country names reach spreadsheets
 that would run a cell starting with "=", "+", "-" or "@" as a formula.
@@ -13,7 +12,7 @@ that would run a cell starting with "=", "+", "-" or "@" as a formula.
 
 import csv
 import io
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,12 +23,12 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from credentials.models import Credential, Enrolment, EnrolmentStatus, Provider
+from credentials.models import Enrolment, EnrolmentStatus, Provider
 from learners.models import LearnerProfile
 from partners.models import Application, Partner
-from portal.crypto import keyed_hash
 
 from .models import Dimension, ExportKind, Metric, RefreshState, SummaryCount
+from .regions import region_label
 from .suppression import suppressed_rows
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -48,12 +47,6 @@ def csv_cell(value) -> str:
 
 def csv_writer(out: io.TextIOBase):
     return csv.writer(out, lineterminator="\r\n")
-
-
-def learner_reference(user_id: int) -> str:
-    """A stable pseudonym for a learner in exports: not the account id, and not reversible
-    without the portal's key."""
-    return keyed_hash(str(user_id), purpose="export")[:12]
 
 
 # --- aggregates ----------------------------------------------------------------------------------
@@ -233,6 +226,16 @@ def aggregates_csv(*, partner: Partner | None) -> str:
 
 
 # --- the list of learners (programme admins) -----------------------------------------------------
+#
+# One row per learner, but k-anonymous (docs/decisions/0014): every column is generalised
+# (countries to their continent, the sign-up date to its quarter, counts to "0" / "1" / "2+"),
+# and a row is written only when at least LEARNER_LIST_K learners share exactly the same row.
+# Every column counts as a quasi-identifier, so rows of one class are identical: nothing in the
+# file tells one member of a class from another, and a learner whose combination is shared by
+# fewer than K people is left out. There is no reference, no account id and no exact date, and
+# the rows are sorted by their values, not by sign-up order.
+
+LEARNER_LIST_K = 5
 
 
 def _count_of(queryset) -> Coalesce:
@@ -241,7 +244,7 @@ def _count_of(queryset) -> Coalesce:
 
 
 def learner_list_queryset():
-    """One row per learner with the minimum an admin needs; no name, e-mail, case number or
+    """One row per learner with the minimum the list needs; no name, e-mail, case number or
     displacement status is even selected."""
     learner = OuterRef("user_id")
     latest = Application.objects.filter(learner_id=learner).order_by("-submitted_at", "-id")
@@ -250,56 +253,73 @@ def learner_list_queryset():
         LearnerProfile.objects.annotate(
             partner_name=Subquery(latest.values("partner__name")[:1], output_field=CharField()),
             application_status=Subquery(latest.values("status")[:1], output_field=CharField()),
-            verified_until=Subquery(latest.values("verified_until")[:1]),
             enrolment_count=_count_of(enrolments.filter(status__in=ENROLLED_STATUSES)),
             completion_count=_count_of(enrolments.filter(status=EnrolmentStatus.COMPLETED)),
-            credential_count=_count_of(Credential.objects.filter(learner_id=learner).order_by()),
         )
-        .order_by("pk")
+        .order_by()
         .values_list(
-            "user_id",
             "created_at",
             "country_of_residence",
             "country_of_origin",
             "partner_name",
             "application_status",
-            "verified_until",
             "enrolment_count",
             "completion_count",
-            "credential_count",
         )
     )
 
 
 def learner_list_header() -> list[str]:
     return [
-        _("Learner reference"),
-        _("Signed up"),
-        _("Country of residence"),
-        _("Country of origin"),
         _("Partner"),
+        _("Region of residence"),
+        _("Region of origin"),
         _("Application status"),
-        _("Verified until"),
+        _("Signed up (quarter)"),
         _("Enrolments"),
         _("Completions"),
-        _("Credentials"),
     ]
 
 
-def _learner_row(values) -> list[str]:
-    user_id, created, residence, origin, partner, status, until, enrolled, completed, creds = values
-    return [
-        learner_reference(user_id),
-        timezone.localtime(created).date().isoformat(),
-        str(residence or ""),
-        str(origin or ""),
-        csv_cell(partner or ""),
+def _quarter(created: datetime) -> str:
+    day = timezone.localtime(created).date()
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def _bucket(count: int) -> str:
+    return "0" if not count else "1" if count == 1 else "2+"
+
+
+def learner_list_generalised(values) -> tuple[str, ...]:
+    """A learner's row as written: every value generalised."""
+    created, residence, origin, partner, status, enrolled, completed = values
+    return (
+        partner or "",
+        region_label(residence),
+        region_label(origin),
         status or "",
-        until.isoformat() if until else "",
-        enrolled,
-        completed,
-        creds,
-    ]
+        _quarter(created),
+        _bucket(enrolled),
+        "0" if not completed else "1+",
+    )
+
+
+def learner_list_classes(
+    *, progress: Progress | None = None, batch_size: int = LEARNER_BATCH
+) -> Counter:
+    """How many learners share each generalised row (all of them, before leaving any out)."""
+    total = LearnerProfile.objects.count()
+    if progress:
+        progress(0, total)
+    classes: Counter = Counter()
+    seen = 0
+    rows = learner_list_queryset().iterator(chunk_size=batch_size)
+    for batch in _batches(rows, batch_size):
+        classes.update(learner_list_generalised(values) for values in batch)
+        seen += len(batch)
+        if progress:
+            progress(seen, max(total, seen))
+    return classes
 
 
 def _batches(rows: Iterator, size: int) -> Iterator[list]:
@@ -314,21 +334,23 @@ def _batches(rows: Iterator, size: int) -> Iterator[list]:
 
 
 def write_learner_list(
-    out: io.TextIOBase, *, progress: Progress | None = None, batch_size: int = LEARNER_BATCH
+    out: io.TextIOBase,
+    *,
+    progress: Progress | None = None,
+    batch_size: int = LEARNER_BATCH,
+    k: int = LEARNER_LIST_K,
 ) -> int:
-    """Stream every learner to `out` in batches, reporting progress after each batch."""
-    total = LearnerProfile.objects.count()
-    if progress:
-        progress(0, total)
+    """Write the k-anonymous list of learners to `out`; returns the number of rows written
+    (learners in a class smaller than k are left out)."""
+    classes = learner_list_classes(progress=progress, batch_size=batch_size)
     writer = csv_writer(out)
     writer.writerow(learner_list_header())
     written = 0
-    rows = learner_list_queryset().iterator(chunk_size=batch_size)
-    for batch in _batches(rows, batch_size):
-        writer.writerows(_learner_row(values) for values in batch)
-        written += len(batch)
-        if progress:
-            progress(written, max(total, written))
+    for row, size in sorted(classes.items()):
+        if size < k:
+            continue
+        writer.writerows([csv_cell(cell) for cell in row] for _member in range(size))
+        written += size
     return written
 
 

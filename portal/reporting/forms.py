@@ -14,8 +14,8 @@ KIND_HELP = {
     ),
     ExportKind.PARTNER_AGGREGATES: _("Counts for one partner by month, country and provider."),
     ExportKind.LEARNERS: _(
-        "One line per learner, with a reference instead of their name or e-mail. For use inside "
-        "the programme only."
+        "One line per learner, by partner, region, status and quarter; a line is left out when "
+        "fewer than 5 learners share it, so that no line points to one person."
     ),
 }
 

@@ -5,6 +5,7 @@ import csv
 import io
 import os
 import time
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from credentials.models import EnrolmentStatus
 from partners.models import ApplicationStatus, StaffRole
 from portal.crypto import keyed_hash
 from portal.models import AuditEvent
@@ -230,7 +232,7 @@ def test_export_cells_that_look_like_formulas_are_neutralised(
     _scope, tables = parse_aggregates(download_text(client, aggregates))
     assert tables["By partner"].rows[0][0] == "'" + partner.name
     rows = list(csv.reader(io.StringIO(download_text(client, learners).lstrip("\ufeff"))))
-    assert {row[4] for row in rows[1:]} == {"'" + partner.name}
+    assert {row[0] for row in rows[1:]} == {"'" + partner.name}
     assert exports.csv_cell("+1") == "'+1"
     assert exports.csv_cell("-2") == "'-2"
     assert exports.csv_cell("@SUM(A1)") == "'@SUM(A1)"
@@ -240,75 +242,129 @@ def test_export_cells_that_look_like_formulas_are_neutralised(
 # --- the list of learners ------------------------------------------------------------------------
 
 
-def test_learner_list_holds_the_minimum_and_nothing_that_names_anyone(
+def test_learner_list_holds_only_rows_shared_by_five_learners(
     programme, admin, django_capture_on_commit_callbacks
 ):
+    """Of the example programme only partner B's five learners share one generalised row; every
+    other combination is shared by fewer than five people and is left out."""
     client = client_of(admin)
     ask(client, django_capture_on_commit_callbacks, kind="learners")
     job = ExportJob.objects.get()
-    assert (job.status, job.rows, job.total, job.processed) == ("ready", 17, 17, 17)
+    assert (job.status, job.rows, job.total, job.processed) == ("ready", 5, 17, 17)
     text = download_text(client, job)
 
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0] == [
-        "Learner reference",
-        "Signed up",
-        "Country of residence",
-        "Country of origin",
         "Partner",
+        "Region of residence",
+        "Region of origin",
         "Application status",
-        "Verified until",
+        "Signed up (quarter)",
         "Enrolments",
         "Completions",
-        "Credentials",
     ]
-    assert len(rows) == 18
+    today = timezone.localdate()
+    quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    assert rows[1:] == [["Bridge Beirut", "Asia", "Asia", "approved", quarter, "0", "0"]] * 5
     everyone = programme.learners_a + programme.learners_b + programme.unattached
     for learner in everyone:
-        profile = learner.learner_profile
         assert learner.email not in text
-        assert profile.display_name not in text
+        assert learner.learner_profile.display_name not in text
+        assert keyed_hash(str(learner.pk), purpose="export")[:12] not in text
     assert CASE_NUMBER not in text
     assert "asylum" not in text.lower()
-    references = {row[0] for row in rows[1:]}
-    assert len(references) == 17
-    assert not references & {str(learner.pk) for learner in everyone}
-
-    credentialed = programme.learners_a[0]
-    reference = keyed_hash(str(credentialed.pk), purpose="export")[:12]
-    (line,) = [row for row in rows if row[0] == reference]
-    application = credentialed.applications.get()
-    assert line == [
-        reference,
-        timezone.localdate().isoformat(),
-        "JO",
-        "SY",
-        "Hope Amman",
-        "approved",
-        application.verified_until.isoformat(),
-        "1",
-        "1",
-        "1",
-    ]
-    lebanon = programme.learners_a[-1]
-    (line,) = [row for row in rows if row[0] == keyed_hash(str(lebanon.pk), purpose="export")[:12]]
-    assert line[2:] == ["LB", "SY", "Hope Amman", ApplicationStatus.SUBMITTED, "", "0", "0", "0"]
-    unattached = programme.unattached[0]
-    (line,) = [
-        row for row in rows if row[0] == keyed_hash(str(unattached.pk), purpose="export")[:12]
-    ]
-    assert line[4:] == ["", "", "", "0", "0", "0"]
+    assert "Jordan" not in text and "JO" not in text  # countries only as their region
 
 
-def test_learner_list_is_written_in_batches_with_progress(programme):
+def _adversarial_programme() -> None:
+    """Learners made to stand out: each group differs from a bigger one in exactly one attribute
+    (partner, country, region, status, sign-up date, enrolments, completions), or is exactly at
+    the threshold."""
+    from tests.credentials.factories import CourseFactory, EnrolmentFactory
+
+    big = PartnerFactory(name="Big Partner", slug="big-partner")
+    tiny = PartnerFactory(name="Tiny Partner", slug="tiny-partner")
+    course = CourseFactory()
+    now = timezone.now()
+    last_year = now - timedelta(days=400)
+
+    def many(count, partner, **kwargs):
+        return [learner_of(partner, **kwargs) for _index in range(count)]
+
+    many(7, big)  # the crowd: Asia/Asia, approved, this quarter, no enrolment
+    many(2, big, origin="IQ")  # another Asian country: the same region, so the same row
+    many(1, big, origin="ER")  # the only learner from Africa
+    many(4, big, residence="DE")  # four living in Europe: one short of five
+    many(5, big, residence="FR", origin="UA")  # exactly five: Europe/Europe
+    many(1, big, status=ApplicationStatus.REJECTED)  # the only one rejected
+    many(3, big, signed_up=last_year)  # three who signed up a year ago
+    many(4, tiny)  # a partner with four learners
+    many(1, None)  # someone without a partner
+    for learner in many(1, big) + many(5, big, origin="AF"):
+        EnrolmentFactory(learner=learner, course=course, status=EnrolmentStatus.ACTIVE)
+    two_courses = many(1, big)
+    for other_course in (course, CourseFactory()):
+        EnrolmentFactory(learner=two_courses[0], course=other_course, status="active")
+
+
+def test_learner_list_is_k_anonymous_on_adversarial_data():
+    _adversarial_programme()
+    out = io.StringIO()
+    written = exports.write_learner_list(out)
+    rows = [tuple(row) for row in csv.reader(io.StringIO(out.getvalue()))][1:]
+
+    # The property itself: every row written is shared by at least K learners...
+    shared = Counter(rows)
+    assert shared and min(shared.values()) >= exports.LEARNER_LIST_K == 5
+    assert written == len(rows)
+    # ...and it is checked against what the rows are made of: every learner counted in a
+    # written row really has those generalised values, in a class of five or more.
+    classes = exports.learner_list_classes()
+    assert all(classes[row] >= 5 for row in shared)
+    assert sum(size for size in classes.values()) == 35
+    assert {row: n for row, n in classes.items() if n >= 5} == dict(shared)
+
+    quarter = exports.learner_list_generalised((timezone.now(), "JO", "SY", "", "", 0, 0))[4]
+    crowd = ("Big Partner", "Asia", "Asia", "approved", quarter, "0", "0")
+    assert shared[crowd] == 9  # the two from Iraq are in the crowd: same region
+    assert shared[("Big Partner", "Europe", "Europe", "approved", quarter, "0", "0")] == 5
+    assert shared[("Big Partner", "Asia", "Asia", "approved", quarter, "1", "0")] == 6
+    assert len(shared) == 3  # everyone else stands out in one attribute, and is left out
+    assert not any(row[0] == "Tiny Partner" or row[0] == "" for row in rows)
+    assert not any("Africa" in row or "rejected" in row or "2+" in row for row in rows)
+
+
+@pytest.mark.parametrize("size", [4, 5])
+def test_learner_list_leaves_out_a_class_of_four_and_keeps_a_class_of_five(size):
+    partner = PartnerFactory(name="Edge", slug="edge")
+    for _index in range(size):
+        learner_of(partner)
+    out = io.StringIO()
+    assert exports.write_learner_list(out) == (0 if size == 4 else 5)
+    assert len(out.getvalue().strip().splitlines()) == (1 if size == 4 else 6)
+
+
+def test_every_country_has_a_region():
+    from django_countries import countries
+
+    from portal.reporting.regions import OTHER, REGIONS, region_label
+
+    labels = {str(label) for label in REGIONS.values()}
+    for country in countries:
+        if country.code != "AQ":  # Antarctica: no one is a refugee there
+            assert region_label(country.code) in labels, country.code
+    assert region_label("") == region_label(None) == str(OTHER)
+
+
+def test_learner_list_is_counted_in_batches_with_progress(programme):
     seen = []
     out = io.StringIO()
     written = exports.write_learner_list(
         out, progress=lambda done, total: seen.append((done, total)), batch_size=5
     )
-    assert written == 17
+    assert written == 5
     assert seen == [(0, 17), (5, 17), (10, 17), (15, 17), (17, 17)]
-    assert len(out.getvalue().strip().splitlines()) == 18
+    assert len(out.getvalue().strip().splitlines()) == 6
 
 
 def test_learner_list_costs_the_same_queries_whatever_the_number_of_learners(programme):
