@@ -10,7 +10,12 @@ from portal.models import AuditEvent
 from portal.privacy import PRIVACY_NOTICE_VERSION
 from tests.partners.factories import ApplicationFactory, PartnerFactory
 from tests.portal.conftest import give_totp
-from tests.portal.factories import LearnerFactory, PartnerStaffFactory, ProgrammeAdminFactory
+from tests.portal.factories import (
+    LearnerFactory,
+    OperatorFactory,
+    PartnerStaffFactory,
+    ProgrammeAdminFactory,
+)
 
 from .factories import LearnerProfileFactory
 
@@ -281,17 +286,17 @@ def test_signed_in_learner_on_a_join_link_can_continue(client):
 # --- admin --------------------------------------------------------------------------------------
 
 
-def test_programme_admin_sees_profiles_read_only_without_phone(client):
+def test_learner_profiles_are_not_in_the_django_admin(client):
+    """No admin page shows a learner (docs/decisions/0014): not to programme admins, not even to
+    the operator's superuser."""
     admin = ProgrammeAdminFactory()
     give_totp(admin)
+    operator = OperatorFactory()
+    give_totp(operator)
     profile = LearnerProfileFactory(display_name="Listed Learner", country_of_origin="SY")
-    client.force_login(admin)
-    listing = client.get("/admin/learners/learnerprofile/")
-    assert listing.status_code == 200
-    assert "Listed Learner" in listing.content.decode()
-    detail = client.get(f"/admin/learners/learnerprofile/{profile.pk}/change/")
-    assert detail.status_code == 200
-    html = detail.content.decode()
-    assert "phone" not in html.lower()
-    assert 'name="display_name"' not in html  # read-only: no inputs
-    assert client.get("/admin/learners/learnerprofile/add/").status_code == 403
+    for user in (admin, operator):
+        client.force_login(user)
+        assert "Listed Learner" not in client.get("/admin/").content.decode()
+        assert client.get("/admin/learners/learnerprofile/").status_code == 404
+        detail = client.get(f"/admin/learners/learnerprofile/{profile.pk}/change/")
+        assert detail.status_code == 404
