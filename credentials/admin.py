@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_base import ReadOnlyAdmin
+from portal.admin_base import ReadOnlyAdmin, StrictAdmin
 from portal.services import audit_record
 
 from .forms.staff import ProviderAdminForm
@@ -28,7 +28,7 @@ from .models import AccessCode, Course, Credential, IssuerKey, Provider, SeatAll
 
 
 @admin.register(Provider)
-class ProviderAdmin(admin.ModelAdmin):
+class ProviderAdmin(StrictAdmin):
     form = ProviderAdminForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "slug", "access_method", "has_api_token", "is_active"]
@@ -64,7 +64,7 @@ class ProviderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(StrictAdmin):
     list_display = ["title", "provider", "subject", "language", "level", "is_active"]
     list_filter = ["is_active", "language", "level", "provider"]
     search_fields = ["title", "external_id", "subject"]
@@ -88,7 +88,7 @@ class CourseAdmin(admin.ModelAdmin):
 
 
 @admin.register(SeatAllocation)
-class SeatAllocationAdmin(admin.ModelAdmin):
+class SeatAllocationAdmin(StrictAdmin):
     """Read-only: seats change on /staff/programme/seats/, which also enrols waiting learners."""
 
     list_display = ["partner", "provider", "used", "total", "updated_at"]
@@ -124,7 +124,7 @@ class AssignedFilter(admin.SimpleListFilter):
 
 
 @admin.register(AccessCode)
-class AccessCodeAdmin(admin.ModelAdmin):
+class AccessCodeAdmin(StrictAdmin):
     """Codes are shown (admins manage them); who received one is not (that is a learner)."""
 
     list_display = ["code", "provider", "is_assigned", "imported_at", "assigned_at"]

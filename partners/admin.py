@@ -10,12 +10,14 @@ e-mailed) go through services and the /staff/ pages, so those models are read-on
 
 from django.contrib import admin
 
+from portal.admin_base import StrictAdmin
+
 from .forms.manage import PartnerForm
 from .models import InvitationBatch, Membership, Partner, PartnerApiKey, StaffInvitation
 from .services.partners import partner_create, partner_update
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(StrictAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -24,7 +26,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(StrictAdmin):
     list_display = ["name", "slug", "is_active", "verification_validity_days", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "slug"]

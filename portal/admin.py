@@ -17,7 +17,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from .admin_access import learner_reference
-from .admin_base import ReadOnlyAdmin
+from .admin_base import ReadOnlyAdmin, StrictLookupsMixin
 from .models import AuditEvent, Role, User
 
 # The roles the user admin may show or create: never learners.
@@ -50,7 +50,7 @@ class StaffAccountCreationForm(BaseUserCreationForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(StrictLookupsMixin, BaseUserAdmin):
     add_form = StaffAccountCreationForm
     ordering = ["email"]
     list_display = ["email", "role", "is_active", "is_staff", "date_joined"]
