@@ -108,7 +108,8 @@ class UserAdmin(StrictLookupsMixin, BaseUserAdmin):
         from .services import audit_record
 
         super().save_model(request, obj, form, change)
-        if obj.role == Role.PROGRAMME_ADMIN and not obj.is_superuser:
+        made_admin = not change or "role" in form.changed_data
+        if made_admin and obj.role == Role.PROGRAMME_ADMIN and not obj.is_superuser:
             from .admin_access import programme_admin_access_grant
 
             programme_admin_access_grant(user=obj, acting_user=request.user)
