@@ -161,7 +161,7 @@ def invitation_problem(invitation: StaffInvitation | None, user: User) -> tuple[
             "This invitation was sent to a different e-mail address. Sign out, then sign in "
             "(or sign up) with the address the invitation was sent to."
         )
-    if user.is_programme_admin:
+    if user.is_programme_admin or user.is_operator:
         return "wrong_role", _(
             "A programme admin account cannot join a partner's staff. Please use a separate "
             "account for partner work."

@@ -15,6 +15,7 @@ import pytest
 from allauth.usersessions.models import UserSession
 from django.contrib import admin
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import (
     ClockedSchedule,
@@ -404,3 +405,9 @@ def test_a_hidden_credential_shows_neither_its_name_nor_its_course():
         assert course_title not in page
         assert "hidden by the learner" in page
         assert credential.code not in page  # only its prefix: the whole code opens its page
+    # Nor does the programme page where admins revoke it (it names public credentials only).
+    admin_client = _client_for(world.users["programme_admin"])
+    revoke = admin_client.get(reverse("seats:credential_revoke", args=[credential.pk]))
+    assert revoke.status_code == 200
+    assert HIDDEN_NAME not in revoke.content.decode()
+    assert "hidden by the learner" in revoke.content.decode()

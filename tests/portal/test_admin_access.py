@@ -294,3 +294,12 @@ def test_deploy_check_does_not_crash_without_a_usable_database(state):
         if state == "not migrated":
             admin_connection.cursor().execute(f'DROP DATABASE IF EXISTS "{name}"')
             admin_connection.close()
+
+
+@pytest.mark.django_db
+def test_the_demo_admin_is_a_programme_admin_in_the_group_not_a_superuser():
+    call_command("seed_demo", stdout=io.StringIO())
+    admin = User.objects.get(email="admin@demo.example.org")
+    assert admin.is_staff and not admin.is_superuser
+    assert admin.get_all_permissions() == PROGRAMME_ADMIN_PERMISSIONS
+    assert not User.objects.filter(is_superuser=True).exists()
