@@ -202,7 +202,7 @@ def test_list_items_hold_exactly_the_minimal_fields_and_never_the_case_number_or
     client, partner, key_text
 ):
     application = with_case_number(ApplicationFactory(partner=partner, country_of_residence="LB"))
-    EvidenceDocument.objects.create(application=application, kind="pdf", size=10)
+    EvidenceDocument.objects.create(application=application, kind="pdf", size=10, state="ready")
     EvidenceDocument.objects.create(
         application=application, kind="pdf", size=10, purged_at=timezone.now()
     )
@@ -276,7 +276,7 @@ def test_list_costs_a_constant_number_of_queries(
     client, partner, key_text, size, django_assert_num_queries
 ):
     for application in ApplicationFactory.create_batch(size, partner=partner):
-        EvidenceDocument.objects.create(application=application, kind="pdf", size=1)
+        EvidenceDocument.objects.create(application=application, kind="pdf", size=1, state="ready")
     get(client, LIST_URL, key_text)  # first use records last_used_at
     # The key (with its partner), then one page of applications with their document counts.
     with django_assert_num_queries(2):
