@@ -379,6 +379,42 @@ def test_a_bomb_that_passes_the_memory_limit_kills_the_child_not_the_worker(monk
     assert_image_only_pdf(rebuild_document(corpus.simple_pdf(), "pdf").data)
 
 
+def test_a_flate_bomb_past_the_default_memory_limit_is_refused_and_the_worker_lives_on():
+    """1.5 MB of Flate inflating to 1.5 GB: past the child's 1 GiB address space."""
+    with pytest.raises(DocumentRefused) as refused:
+        rebuild_document(corpus.flate_bomb_pdf(megabytes=1500), "pdf")
+    assert refused.value.reason == DocumentFailure.UNREADABLE
+    assert_image_only_pdf(rebuild_document(corpus.simple_pdf(), "pdf").data)
+
+
+def test_the_child_is_killed_when_it_uses_up_its_cpu_time():
+    """Three million tiny shapes on one page: cheap to send, costly to draw."""
+    import signal
+    import subprocess
+    import sys
+
+    from partners import rebuild_child
+
+    page = corpus.pdf_document(
+        {
+            1: b"<</Type /Catalog /Pages 2 0 R>>",
+            2: b"<</Type /Pages /Kids [3 0 R] /Count 1>>",
+            3: b"<</Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R>>",
+            4: corpus.stream(b"", b"1 1 1 1 re f " * 3_000_000, flate=True),
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", rebuild_child.__file__, "pdf"],
+        input=page,
+        capture_output=True,
+        env={"REBUILD_CPU_SECONDS": "1", "REBUILD_MEMORY_BYTES": str(4 * 1024**3)},
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode in (-signal.SIGXCPU, -signal.SIGKILL)
+    assert result.stdout == b""
+
+
 def test_a_rebuild_past_its_wall_clock_limit_is_killed_and_refused():
     started = time.monotonic()
     with pytest.raises(DocumentRefused) as refused:
