@@ -342,6 +342,23 @@ def test_approving_by_api_verifies_the_learner(client, partner, key_text, api_ke
 
 
 @pytest.mark.django_db
+def test_no_decision_by_api_while_a_document_is_being_checked(client, partner, key_text):
+    """409, like any decision at the wrong time: the same call succeeds once it is rebuilt."""
+    application = ApplicationFactory(partner=partner)
+    document = EvidenceDocument.objects.create(application=application, kind="pdf", size=10)
+    assert document.state == "checking"
+    for_each = [{"decision": "approve"}, {"decision": "reject", "reason": "not_eligible"}]
+    for body in for_each:
+        response = post_json(client, decision_url(application.pk), body, key_text)
+        assert response.status_code == 409, response.content
+    listed = get(client, LIST_URL, key_text).json()["results"][0]
+    assert listed["document_count"] == 0  # not counted until it can be opened
+    EvidenceDocument.objects.filter(pk=document.pk).update(state="ready")
+    response = post_json(client, decision_url(application.pk), {"decision": "approve"}, key_text)
+    assert response.status_code == 200, response.content
+
+
+@pytest.mark.django_db
 def test_requesting_information_by_api(client, partner, key_text):
     application = ApplicationFactory(partner=partner)
     response = post_json(
