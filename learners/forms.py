@@ -174,23 +174,54 @@ class ApplicationForm(forms.Form):
         return (self.cleaned_data.get("note") or "").strip()
 
     def clean_documents(self) -> list:
-        files = self.cleaned_data.get("documents") or []
-        room = max(MAX_DOCUMENTS - self.existing_documents, 0)
-        if len(files) > room:
-            if self.existing_documents:
-                message = _(
-                    "You already have %(existing)d of the %(max)d documents allowed. Please "
-                    "choose at most %(room)d more."
-                ) % {"max": MAX_DOCUMENTS, "existing": self.existing_documents, "room": room}
-            else:
-                message = _("You can add at most %(max)d documents.") % {"max": MAX_DOCUMENTS}
-            raise ValidationError(message, code="too_many")
-        errors: list[ValidationError] = []
-        for upload in files:
-            try:
-                validate_evidence(upload)
-            except ValidationError as error:
-                errors.extend(error.error_list)
-        if errors:
-            raise ValidationError(errors)
-        return files
+        return clean_document_uploads(
+            self.cleaned_data.get("documents") or [], existing=self.existing_documents
+        )
+
+
+def clean_document_uploads(files: list, *, existing: int) -> list:
+    """The quick checks (count, size, type) with one message per bad file. What a file contains
+    is not judged here: every document is rebuilt from its pixels after it is sent."""
+    room = max(MAX_DOCUMENTS - existing, 0)
+    if len(files) > room:
+        if existing:
+            message = _(
+                "You already have %(existing)d of the %(max)d documents allowed. Please "
+                "choose at most %(room)d more."
+            ) % {"max": MAX_DOCUMENTS, "existing": existing, "room": room}
+        else:
+            message = _("You can add at most %(max)d documents.") % {"max": MAX_DOCUMENTS}
+        raise ValidationError(message, code="too_many")
+    errors: list[ValidationError] = []
+    for upload in files:
+        try:
+            validate_evidence(upload)
+        except ValidationError as error:
+            errors.extend(error.error_list)
+    if errors:
+        raise ValidationError(errors)
+    return files
+
+
+class DocumentsForm(forms.Form):
+    """More documents for an application in progress (e.g. in place of one we could not read)."""
+
+    documents = MultipleFileField(
+        label=_("Documents"),
+        required=True,
+        error_messages={"required": _("Please choose at least one file.")},
+    )
+
+    def __init__(self, *args, partner: Partner, existing_documents: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.existing_documents = existing_documents
+        self.fields["documents"].help_text = _(
+            "For example a photo of your registration card. You can add up to %(max)d files "
+            "(PDF, JPEG or PNG, at most 5 MB each). Only the staff of %(partner)s will see "
+            "them, and they are deleted soon after the decision."
+        ) % {"partner": partner.name, "max": MAX_DOCUMENTS}
+
+    def clean_documents(self) -> list:
+        return clean_document_uploads(
+            self.cleaned_data.get("documents") or [], existing=self.existing_documents
+        )

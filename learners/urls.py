@@ -17,6 +17,11 @@ urlpatterns = [
         views.application_withdraw_view,
         name="application_withdraw",
     ),
+    path(
+        "learn/application/<int:pk>/documents/",
+        views.application_documents_add_view,
+        name="documents_add",
+    ),
     path("learn/documents/<int:pk>/", views.document_download, name="document_download"),
     path("learn/data/", views_data.data, name="data"),
     path("learn/data/download/", views_data.data_download, name="data_download"),

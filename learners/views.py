@@ -26,13 +26,15 @@ from partners.selectors import (
     partner_get_active_or_404,
 )
 from partners.services.applications import (
+    application_documents_add,
     application_resubmit,
     application_submit,
     application_withdraw,
     case_number_reveal,
+    documents_counted,
 )
 
-from .forms import ApplicationForm, ProfileForm
+from .forms import ApplicationForm, DocumentsForm, ProfileForm
 from .selectors import (
     learner_dashboard,
     learner_live_application,
@@ -51,9 +53,6 @@ DOCUMENT_ERROR_CODES = {
     "too_large",
     "empty",
     "wrong_type",
-    "active_content",
-    "broken",
-    "trailing_data",
 }
 
 DOWNLOAD_TYPES = {
@@ -280,12 +279,11 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("This application is not waiting for more information."))
         return redirect("learners:dashboard")
     documents = list(application.documents.all())
-    kept = [d for d in documents if d.purged_at is None]
     form = ApplicationForm(
         request.POST or None,
         request.FILES or None,
         partner=application.partner,
-        existing_documents=len(kept),
+        existing_documents=documents_counted(application),
         initial={
             "displacement_status": application.displacement_status,
             "case_number": case_number_reveal(application),
@@ -314,6 +312,52 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "learners/application_edit.html",
+        {
+            "form": form,
+            "application": application,
+            "partner": application.partner,
+            "documents": documents,
+            "files_were_chosen": bool(request.FILES),
+        },
+    )
+
+
+@learner_only
+@require_http_methods(["GET", "POST"])
+def application_documents_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add documents to an application waiting for the partner — for example in place of one
+    that could not be read. The application and its answers stay as they are."""
+    application = application_get_for_learner_or_404(request.user, pk)
+    if application.status == ApplicationStatus.INFO_REQUESTED:
+        return redirect("learners:application_edit", pk=application.pk)
+    if application.status not in OPEN_STATUSES:
+        messages.info(request, _("Documents can only be added to an application in progress."))
+        return redirect("learners:dashboard")
+    documents = list(application.documents.all())
+    form = DocumentsForm(
+        request.POST or None,
+        request.FILES or None,
+        partner=application.partner,
+        existing_documents=documents_counted(application),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            application_documents_add(
+                application=application,
+                acting_user=request.user,
+                documents=form.cleaned_data["documents"],
+            )
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("Your documents were added. We are checking them now."),
+            )
+            return redirect("learners:dashboard")
+    return render(
+        request,
+        "learners/documents_add.html",
         {
             "form": form,
             "application": application,
@@ -376,7 +420,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
     document = document_get_for_download_or_404(request.user, pk)
     # This is the learner's own page: only their own documents, never through a staff role.
-    if document.application.learner_id != request.user.pk or not document.file:
+    if document.application.learner_id != request.user.pk or not document.is_ready:
         raise Http404
     extension, content_type = DOWNLOAD_TYPES[document.kind]
     try:

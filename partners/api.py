@@ -34,6 +34,7 @@ from .errors import TransitionNotAllowed
 from .models import (
     OPEN_STATUSES,
     Application,
+    DocumentState,
     PartnerApiKey,
     RejectionReason,
 )
@@ -118,7 +119,10 @@ class PartnerApiView(portal_api_keys.KnownQueryParametersOnly, APIView):
 def _applications_of_partner(partner_id: int) -> QuerySet[Application]:
     """A partner's applications with their live document count; one query per page."""
     return Application.objects.filter(partner_id=partner_id).annotate(
-        document_count=Count("documents", filter=Q(documents__purged_at__isnull=True))
+        document_count=Count(
+            "documents",
+            filter=Q(documents__purged_at__isnull=True, documents__state=DocumentState.READY),
+        )
     )
 
 
@@ -134,7 +138,10 @@ class ApplicationSerializer(serializers.ModelSerializer):
     country_of_residence = serializers.CharField(source="country_of_residence.code", read_only=True)
     document_count = serializers.IntegerField(
         read_only=True,
-        help_text="Evidence documents still held (they are deleted after the decision).",
+        help_text=(
+            "Evidence documents ready to open: rebuilt from their pixels, not yet deleted after "
+            "the decision (documents still being checked are not counted)."
+        ),
     )
     has_case_number = serializers.SerializerMethodField(
         help_text="Whether the learner gave a registration or case number (never the number)."
@@ -404,7 +411,8 @@ class ApplicationDecisionView(PartnerApiView):
                 message=body.validated_data.get("message", ""),
             )
         except TransitionNotAllowed as error:
-            if error.code == "illegal":
+            # A document still being checked is a conflict of timing: the same call succeeds later.
+            if error.code in ("illegal", "documents_checking"):
                 raise Conflict(error.messages[0]) from error
             raise exceptions.ValidationError({"detail": error.messages[0]}) from error
         # application_decide records the decision in the staff member's name; this says which

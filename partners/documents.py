@@ -1,34 +1,36 @@
-"""Evidence documents are checked by what they contain, never by their name or declared type."""
+"""Evidence documents: a quick check at upload, then a rebuild from pixels in a background job.
 
-import io
-import re
+The upload check looks only at size and at what the file starts with (never its name or declared
+type). It does not try to find active content: no scan of the bytes can (`/Op#65nAction`, actions
+inside compressed object streams...). Instead every document is rebuilt the way Dangerzone treats
+untrusted documents (`rebuild_document`): rendered to pixels in a child process with limits on
+memory, CPU and wall-clock time, and written again as an image-only PDF or a re-encoded image.
+Only that rebuilt file is ever stored or served.
+See docs/decisions/0016-evidence-documents-rebuilt.md.
+"""
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
+from . import rebuild_child
 from .models import DocumentKind
 
 MAX_DOCUMENTS = 3
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+# Wall-clock limit for one rebuild; the child also has a CPU-time and an address-space limit.
+REBUILD_TIMEOUT_SECONDS = 60
+CHILD = Path(rebuild_child.__file__)
 
 PDF_MAGIC = b"%PDF-"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
-
-# Markup that a browser would run or render if the file were ever opened as a page: a file that
-# carries it is refused even if it is otherwise a valid image or PDF (a polyglot).
-ACTIVE_CONTENT = re.compile(
-    rb"<\s*(?:!doctype\s+html|html|head|body|script|iframe|object|embed|svg|meta|a\s|img\s|style)"
-    rb"|javascript:",
-    re.IGNORECASE,
-)
-# PDF features that run code or carry other files.
-PDF_ACTIVE = re.compile(rb"/(?:JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA|OpenAction)\b")
-
-# A 5 MB file can still decode to a huge bitmap; refuse anything past 40 megapixels.
-Image.MAX_IMAGE_PIXELS = 40_000_000
 
 ALLOWED_TYPES_TEXT = _("Please upload a PDF, JPEG or PNG file.")
 
@@ -56,89 +58,85 @@ def validate_evidence(upload: UploadedFile) -> DocumentKind:
             _("“%(name)s” is empty."), code="empty", params={"name": _display_name(upload)}
         )
     upload.seek(0)
-    data = upload.read()
+    kind = detect_kind(upload.read(16))
     upload.seek(0)
-    kind = detect_kind(data[:16])
     if kind is None:
         raise ValidationError(
             _("“%(name)s” is not a PDF, JPEG or PNG file.") + " " + str(ALLOWED_TYPES_TEXT),
             code="wrong_type",
             params={"name": _display_name(upload)},
         )
-    if ACTIVE_CONTENT.search(data):
-        raise ValidationError(
-            _("“%(name)s” contains web page content and cannot be accepted."),
-            code="active_content",
-            params={"name": _display_name(upload)},
-        )
-    if kind == DocumentKind.PDF:
-        _check_pdf(data, upload)
-    else:
-        _check_image(data, kind, upload)
     return kind
-
-
-def _check_pdf(data: bytes, upload: UploadedFile) -> None:
-    if b"%%EOF" not in data[-2048:]:
-        raise ValidationError(
-            _("“%(name)s” is not a complete PDF file."),
-            code="broken",
-            params={"name": _display_name(upload)},
-        )
-    if PDF_ACTIVE.search(data):
-        raise ValidationError(
-            _("“%(name)s” contains scripts or attachments. Please save it as a plain PDF."),
-            code="active_content",
-            params={"name": _display_name(upload)},
-        )
-
-
-def _check_image(data: bytes, kind: DocumentKind, upload: UploadedFile) -> None:
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-            fmt = image.format
-    except (
-        UnidentifiedImageError,
-        Image.DecompressionBombError,
-        OSError,
-        SyntaxError,
-        ValueError,
-    ) as error:
-        raise ValidationError(
-            _("“%(name)s” is not a readable image."),
-            code="broken",
-            params={"name": _display_name(upload)},
-        ) from error
-    if fmt != {DocumentKind.PNG: "PNG", DocumentKind.JPEG: "JPEG"}[kind]:
-        raise ValidationError(ALLOWED_TYPES_TEXT, code="wrong_type")
-    # Bytes after the image's end marker are how polyglots hide a second file.
-    trailer = data.rstrip(b"\x00")
-    end_marker = b"IEND\xaeB`\x82" if kind == DocumentKind.PNG else b"\xff\xd9"
-    if not trailer.endswith(end_marker):
-        raise ValidationError(
-            _("“%(name)s” has extra data after the image and cannot be accepted."),
-            code="trailing_data",
-            params={"name": _display_name(upload)},
-        )
-
-
-def strip_image_metadata(data: bytes, kind: DocumentKind) -> bytes:
-    """Re-encode a photo without its metadata (EXIF GPS positions can reveal where someone is)."""
-    if kind == DocumentKind.PDF:
-        return data
-    with Image.open(io.BytesIO(data)) as image:
-        image = ImageOps.exif_transpose(image)
-        out = io.BytesIO()
-        if kind == DocumentKind.JPEG:
-            if image.mode not in ("RGB", "L"):
-                image = image.convert("RGB")
-            image.save(out, format="JPEG", quality=90)
-        else:
-            image.save(out, format="PNG", optimize=True)
-    return out.getvalue()
 
 
 def _display_name(upload: UploadedFile) -> str:
     # Only for the error message shown back to the person who chose the file.
     return (upload.name or "")[-60:]
+
+
+# --- the rebuild --------------------------------------------------------------------------------
+
+
+class DocumentRefused(Exception):
+    """The document could not be rebuilt; `reason` is a DocumentFailure value."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    kind: DocumentKind
+    data: bytes
+
+
+def rebuild_document(data: bytes, kind: str, *, timeout: float | None = None) -> Rebuilt:
+    """Render `data` to pixels in a limited child process and return a new file made from them.
+
+    Raises DocumentRefused when the file cannot be read, needs a password, has too many pages,
+    or goes past a limit (memory, CPU time, wall-clock time): the child is killed and nothing of
+    it remains. Never writes the original anywhere: it goes to the child through a pipe.
+    """
+    from .models import DocumentFailure
+
+    try:
+        result = subprocess.run(  # noqa: S603 — our own script, the file goes in on stdin
+            # -I: no user site, no environment-driven imports, no current directory on the path.
+            [sys.executable, "-I", str(CHILD), str(kind)],
+            input=data,
+            capture_output=True,
+            timeout=timeout or REBUILD_TIMEOUT_SECONDS,
+            env={k: v for k, v in os.environ.items() if k.startswith("REBUILD_")},
+            cwd="/",
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        # subprocess.run has killed the child already.
+        raise DocumentRefused(DocumentFailure.UNREADABLE) from error
+    if result.returncode == rebuild_child.EXIT_PASSWORD:
+        raise DocumentRefused(DocumentFailure.PASSWORD)
+    if result.returncode == rebuild_child.EXIT_TOO_MANY_PAGES:
+        raise DocumentRefused(DocumentFailure.TOO_MANY_PAGES)
+    # Any other failure (refused, killed by a limit, crashed) is "we could not read it".
+    rebuilt_kind = detect_kind(result.stdout[:16]) if result.returncode == 0 else None
+    if rebuilt_kind is None:
+        raise DocumentRefused(DocumentFailure.UNREADABLE)
+    return Rebuilt(kind=rebuilt_kind, data=result.stdout)
+
+
+def failure_message(reason: str) -> str:
+    """What the learner reads about a document that could not be rebuilt."""
+    from .models import DocumentFailure
+
+    if reason == DocumentFailure.PASSWORD:
+        return _(
+            "This PDF is protected by a password, so we could not read it. Please upload a photo "
+            "of the document or a PDF without a password."
+        )
+    if reason == DocumentFailure.TOO_MANY_PAGES:
+        return _(
+            "This PDF has more than %(max)d pages. Please upload only the pages that show your "
+            "situation, or a photo of them."
+        ) % {"max": rebuild_child.MAX_PAGES}
+    return _("We could not read this file. Please upload a photo of the document or another PDF.")

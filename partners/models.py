@@ -224,8 +224,26 @@ def evidence_upload_to(instance, filename):
     return f"evidence/{uuid.uuid4().hex}"
 
 
+class DocumentState(models.TextChoices):
+    # The original waits (encrypted) in DocumentQuarantine; nothing is stored or served yet.
+    CHECKING = "checking", _("Being checked")
+    # `file` is the rebuilt, image-only copy: the only thing ever stored and served.
+    READY = "ready", _("Ready")
+    # It could not be rebuilt (failure says why); the original is gone, no file is kept.
+    FAILED = "failed", _("Could not be read")
+
+
+class DocumentFailure(models.TextChoices):
+    UNREADABLE = "unreadable", _("Could not be read")
+    PASSWORD = "password", _("Protected by a password")
+    TOO_MANY_PAGES = "too_many_pages", _("Too many pages")
+
+
 class EvidenceDocument(models.Model):
     """A document a learner gave as evidence, kept privately until the retention purge.
+
+    What is stored is never the learner's file but a copy rebuilt from its pixels (see
+    partners/documents.py); until then the document is `checking` and has no file.
 
     Personal data: file. After the purge only kind and dates remain.
     """
@@ -234,16 +252,63 @@ class EvidenceDocument(models.Model):
     file = models.FileField(storage=private_storage, upload_to=evidence_upload_to, blank=True)
     kind = models.CharField(max_length=10, choices=DocumentKind.choices)
     size = models.PositiveIntegerField()
+    state = models.CharField(
+        max_length=10, choices=DocumentState.choices, default=DocumentState.CHECKING
+    )
+    failure = models.CharField(max_length=20, choices=DocumentFailure.choices, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+    checked_at = models.DateTimeField(null=True, blank=True)
     purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("evidence document")
         verbose_name_plural = _("evidence documents")
         ordering = ["uploaded_at", "id"]
+        constraints = [
+            # A failure reason only on a failed document; a failed document keeps no file.
+            models.CheckConstraint(
+                condition=Q(state="failed") | Q(failure=""), name="document_failure_only_if_failed"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="failed") | Q(file=""), name="failed_document_has_no_file"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "uploaded_at"], name="document_state_idx")]
 
     def __str__(self) -> str:
         return f"{self.kind} document {self.pk}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.state == DocumentState.READY and self.purged_at is None and bool(self.file)
+
+    @property
+    def is_checking(self) -> bool:
+        return self.state == DocumentState.CHECKING and self.purged_at is None
+
+    @property
+    def failure_message(self) -> str:
+        from .documents import failure_message
+
+        return failure_message(self.failure) if self.state == DocumentState.FAILED else ""
+
+
+class DocumentQuarantine(models.Model):
+    """Where a learner's original file waits for its rebuild: encrypted (Fernet, the field key),
+    in the database, never in the file store. The rebuild job deletes the row whatever its
+    outcome; erasure and the retention purge delete it too.
+
+    Personal data: payload (the learner's original document, encrypted).
+    """
+
+    document = models.OneToOneField(
+        EvidenceDocument, on_delete=models.CASCADE, related_name="quarantine"
+    )
+    payload = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return f"quarantined original of document {self.document_id}"
 
 
 class PartnerApiKey(models.Model):

@@ -20,6 +20,7 @@ from .models import (
     OPEN_STATUSES,
     Application,
     ApplicationStatus,
+    DocumentState,
     EvidenceDocument,
     Membership,
     Partner,
@@ -159,7 +160,18 @@ def application_queue(
     page = list(
         Application.objects.filter(pk__in=page_ids)
         .select_related("learner")
-        .annotate(document_count=Count("documents", filter=Q(documents__purged_at__isnull=True)))
+        .annotate(
+            document_count=Count(
+                "documents",
+                filter=Q(documents__purged_at__isnull=True, documents__state=DocumentState.READY),
+            ),
+            documents_checking=Count(
+                "documents",
+                filter=Q(
+                    documents__purged_at__isnull=True, documents__state=DocumentState.CHECKING
+                ),
+            ),
+        )
         .order_by("submitted_at", "pk")[: page_size + 1]
     )
     next_cursor = _encode_cursor(page[page_size - 1]) if len(page) > page_size else None
@@ -252,9 +264,16 @@ def learner_has_open_application(user: User) -> bool:
 
 
 def document_get_for_download_or_404(user: User, pk: int) -> EvidenceDocument:
-    """The owner learner, or staff of the application's partner; 404 for anyone else."""
+    """The owner learner, or staff of the application's partner; 404 for anyone else.
+
+    Only a rebuilt document can be downloaded: one still being checked (whose original waits in
+    quarantine, or, stored before rebuilding existed, is still the learner's file) or one that
+    could not be read is 404 for everyone, the learner included."""
     document = get_object_or_404(
-        EvidenceDocument.objects.select_related("application"), pk=pk, purged_at__isnull=True
+        EvidenceDocument.objects.select_related("application"),
+        pk=pk,
+        purged_at__isnull=True,
+        state=DocumentState.READY,
     )
     application = document.application
     if application.learner_id == user.pk or can_review_for(user, application.partner_id):

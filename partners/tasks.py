@@ -3,8 +3,9 @@
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.db import DatabaseError
 
-from .services import notifications, retention
+from .services import documents, notifications, retention
 
 
 @shared_task(
@@ -26,6 +27,22 @@ def verifications_expire_task() -> None:
 def verification_reminders_task() -> None:
     """Daily: 30 days before a verification expires, remind the learner once."""
     retention.verification_reminders_send()
+
+
+@shared_task(
+    autoretry_for=(DatabaseError, OSError),
+    retry_backoff=True,
+    max_retries=8,
+)
+def document_rebuild_task(document_id: int) -> None:
+    """Render an uploaded document to pixels and store only the rebuilt copy (idempotent)."""
+    documents.document_rebuild(document_id=document_id)
+
+
+@shared_task
+def documents_rebuild_reconcile_task() -> None:
+    """Every few minutes: documents still being checked whose job was lost are sent again."""
+    documents.documents_rebuild_reconcile()
 
 
 @shared_task

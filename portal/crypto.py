@@ -39,6 +39,14 @@ def decrypt_text(token: str) -> str:
     return _fernet().decrypt(token.encode()).decode()
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    return _fernet().encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    return _fernet().decrypt(bytes(token))
+
+
 def keyed_hash(text: str, *, purpose: str) -> str:
     """A stable HMAC of a normalised value, to find exact matches without storing plaintext."""
     key = (configured_keys() or [_derived_key("portal.keyed-hash").decode()])[-1]

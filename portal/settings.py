@@ -366,6 +366,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "credentials.tasks_imports.import_jobs_reconcile_task",
         "schedule": timedelta(minutes=10),
     },
+    "documents-rebuild-reconcile": {
+        "task": "partners.tasks.documents_rebuild_reconcile_task",
+        "schedule": timedelta(minutes=5),
+    },
     "documents-purge": {
         "task": "partners.tasks.documents_purge_task",
         "schedule": timedelta(hours=6),

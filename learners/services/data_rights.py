@@ -265,6 +265,7 @@ def learner_data_collect(user: User) -> dict:
                         "id": d.pk,
                         "kind": d.kind,
                         "size": d.size,
+                        "state": d.state,
                         "uploaded_at": _when(d.uploaded_at),
                         "deleted_at": _when(d.purged_at),
                     }

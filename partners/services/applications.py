@@ -4,7 +4,6 @@ import re
 import unicodedata
 from datetime import timedelta
 
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,18 +13,19 @@ from portal.crypto import decrypt_text, encrypt_text, keyed_hash
 from portal.models import User
 from portal.services import audit_record
 
-from ..documents import MAX_DOCUMENTS, strip_image_metadata, validate_evidence
+from ..documents import MAX_DOCUMENTS, validate_evidence
 from ..errors import TransitionNotAllowed
 from ..models import (
     LIVE_STATUSES,
     OPEN_STATUSES,
     Application,
     ApplicationStatus,
-    EvidenceDocument,
+    DocumentState,
     Partner,
     RejectionReason,
 )
 from ..permissions import can_review_application, is_own_application
+from .documents import document_quarantine
 
 
 class Decision:
@@ -64,13 +64,19 @@ def _set_case_number(application: Application, value: str) -> None:
 # --- documents ----------------------------------------------------------------------------------
 
 
-def _prepare_documents(application: Application | None, uploads: list[UploadedFile]):
-    """Check every file before anything is written; returns (kind, bytes) pairs."""
-    existing = (
-        application.documents.filter(purged_at__isnull=True).count()
-        if application is not None
-        else 0
+def documents_counted(application: Application) -> int:
+    """Documents that count toward the limit: kept or being checked (not purged, not failed)."""
+    return (
+        application.documents.filter(purged_at__isnull=True)
+        .exclude(state=DocumentState.FAILED)
+        .count()
     )
+
+
+def _prepare_documents(application: Application | None, uploads: list[UploadedFile]):
+    """Check every file's size and type before anything is written; returns (kind, bytes) pairs.
+    What the file contains is not judged here: it is rebuilt from its pixels after commit."""
+    existing = documents_counted(application) if application is not None else 0
     if existing + len(uploads) > MAX_DOCUMENTS:
         raise TransitionNotAllowed(
             _("You can add at most %(max)d documents.") % {"max": MAX_DOCUMENTS}, code="too_many"
@@ -79,23 +85,14 @@ def _prepare_documents(application: Application | None, uploads: list[UploadedFi
     for upload in uploads:
         kind = validate_evidence(upload)
         upload.seek(0)
-        prepared.append((kind, strip_image_metadata(upload.read(), kind)))
+        prepared.append((kind, upload.read()))
     return prepared
 
 
 def _store_documents(application: Application, prepared) -> None:
-    saved = []
-    try:
-        for kind, data in prepared:
-            document = EvidenceDocument(application=application, kind=kind, size=len(data))
-            # The stored name is made by the server (evidence_upload_to); the learner's is dropped.
-            document.file.save("evidence", ContentFile(data), save=False)
-            saved.append(document.file.name)
-            document.save()
-    except Exception:
-        for name in saved:
-            EvidenceDocument.file.field.storage.delete(name)
-        raise
+    # The originals wait encrypted in the database; only their rebuilt copies reach the store.
+    for kind, data in prepared:
+        document_quarantine(application=application, kind=kind, data=data)
 
 
 # --- learner actions ----------------------------------------------------------------------------
@@ -221,6 +218,31 @@ def application_withdraw(*, application: Application, acting_user: User) -> Appl
     return application
 
 
+@transaction.atomic
+def application_documents_add(
+    *, application: Application, acting_user: User, documents: list[UploadedFile]
+) -> Application:
+    """The learner adds documents to an application still in progress (for example in place of
+    one that could not be read). The application and its answers are unchanged."""
+    application = _lock(application)
+    if not is_own_application(acting_user, application):
+        raise TransitionNotAllowed(_("This is not your application."))
+    if application.status not in OPEN_STATUSES:
+        raise TransitionNotAllowed(
+            _("Documents can only be added to an application in progress."), code="illegal"
+        )
+    prepared = _prepare_documents(application, documents)
+    _store_documents(application, prepared)
+    audit_record(
+        actor=acting_user,
+        action="application.documents_added",
+        target=application,
+        partner_id=application.partner_id,
+        data={"documents": len(documents)},
+    )
+    return application
+
+
 # --- partner decisions --------------------------------------------------------------------------
 
 
@@ -247,6 +269,17 @@ def application_decide(
             _("This application is “%(status)s”; only a submitted application can be decided.")
             % {"status": application.get_status_display()},
             code="illegal",
+        )
+    # The reviewer decides on what they can see: never while a document is still being checked
+    # (its rebuilt copy does not exist yet). A failed document does not block: it was never
+    # evidence, and the learner was told to upload another.
+    if application.documents.filter(state=DocumentState.CHECKING, purged_at__isnull=True).exists():
+        raise TransitionNotAllowed(
+            _(
+                "A document of this application is still being checked. Please decide when it "
+                "can be opened (usually within a minute)."
+            ),
+            code="documents_checking",
         )
     now = timezone.now()
     fields = ["status", "decided_at", "decided_by"]

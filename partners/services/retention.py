@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from portal.services import audit_record
 
-from ..models import Application, ApplicationStatus, EvidenceDocument
+from ..models import Application, ApplicationStatus, DocumentQuarantine, EvidenceDocument
 from .applications import application_expire
 from .notifications import verification_reminder_send
 
@@ -82,6 +82,8 @@ def document_purge(*, document_id: int) -> bool:
         document.file = ""
         document.purged_at = timezone.now()
         document.save(update_fields=["file", "purged_at"])
+        # An original still waiting for its rebuild goes too: nothing of it outlives the purge.
+        DocumentQuarantine.objects.filter(document_id=document.pk).delete()
         audit_record(
             actor=None,
             action="document.purged",

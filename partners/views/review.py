@@ -171,12 +171,16 @@ def _render_application(
     decision_forms = {value: form_class() for value, form_class in DECISION_FORMS.items()}
     if bound is not None:
         decision_forms[bound.decision_value] = bound
+    documents = list(application.documents.all())
+    documents_checking = any(d.is_checking for d in documents)
     context = {
         "partner": partner,
         "application": application,
         "case_number": case_number_reveal(application),
-        "documents": list(application.documents.all()),
-        "can_decide": application.status == ApplicationStatus.SUBMITTED,
+        "documents": documents,
+        "documents_checking": documents_checking,
+        # No decision on evidence the reviewer cannot open yet (application_decide refuses it).
+        "can_decide": application.status == ApplicationStatus.SUBMITTED and not documents_checking,
         "decision_forms": decision_forms,
     }
     return render(request, "partners/review/application.html", context, status=status)
@@ -232,7 +236,7 @@ def document_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     """A document, as a download only: never shown inline, never cached, never sniffed."""
     partner = partner_get_for_staff_or_404(request.user, slug)
     document = document_get_for_download_or_404(request.user, pk)
-    if document.application.partner_id != partner.pk or not document.file.name:
+    if document.application.partner_id != partner.pk or not document.is_ready:
         raise Http404
     try:
         handle = document.file.storage.open(document.file.name, "rb")

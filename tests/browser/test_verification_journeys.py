@@ -22,6 +22,7 @@ from partners.models import (
     ApplicationStatus,
     DisplacementStatus,
     DocumentKind,
+    DocumentState,
     EvidenceDocument,
     StaffRole,
 )
@@ -29,6 +30,7 @@ from partners.services.applications import application_submit, case_number_revea
 from portal.models import User
 from tests.learners.factories import LearnerProfileFactory
 from tests.partners.factories import MembershipFactory, PartnerFactory
+from tests.partners.hostile_documents import assert_image_only_pdf, simple_pdf
 from tests.portal.conftest import give_totp
 from tests.portal.factories import PASSWORD, LearnerFactory, PartnerStaffFactory
 
@@ -53,7 +55,7 @@ from .helpers import (
 
 pytestmark = pytest.mark.browser
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_BYTES = simple_pdf()
 PARTNER = "Refuge Jordan"
 SLUG = "refuge-jordan"
 QUEUE = f"/staff/{SLUG}/applications/"
@@ -100,12 +102,16 @@ def expect_documents_stored(application: Application, count: int, root) -> None:
     assert len(documents) == count
     for document in documents:
         assert document.kind == DocumentKind.PDF
-        assert document.size == len(PDF_BYTES)
+        assert document.state == DocumentState.READY
         assert document.purged_at is None
-        # Under the test's private folder, under a name the server made, with the same bytes.
+        # Under the test's private folder, under a name the server made: not the learner's
+        # file but a copy rebuilt from its pixels.
         assert (root / document.file.name).is_file()
         assert "id.pdf" not in document.file.name
-        assert stored_bytes(document) == PDF_BYTES
+        stored = stored_bytes(document)
+        assert document.size == len(stored)
+        assert PDF_BYTES not in stored
+        assert_image_only_pdf(stored)
 
 
 # --- a. A learner applies, in English -----------------------------------------------------------

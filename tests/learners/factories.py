@@ -6,6 +6,7 @@ from PIL import Image
 
 from learners.models import LearnerProfile
 from portal.privacy import PRIVACY_NOTICE_VERSION
+from tests.partners.hostile_documents import simple_pdf
 from tests.portal.factories import LearnerFactory
 
 
@@ -21,8 +22,9 @@ class LearnerProfileFactory(factory.django.DjangoModelFactory):
     consent_at = factory.LazyFunction(timezone.now)
 
 
-# A real, minimal PDF, and real PNG images made with Pillow, for upload tests.
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# Real PNG images made with Pillow, for upload tests.
+# A real one-page PDF (PDFium renders it), written by hand: every upload is rebuilt from pixels.
+PDF_BYTES = simple_pdf()
 
 
 def png_bytes(size=(8, 8), pnginfo=None) -> bytes:

@@ -129,7 +129,9 @@ def test_withdrawn_or_expired_application_says_the_learner_may_apply_again(
 
 def test_documents_are_listed_with_kind_size_and_date_and_purged_ones_say_so(client, profile):
     application = ApplicationFactory(learner=profile.user)
-    kept = EvidenceDocument.objects.create(application=application, kind="pdf", size=2048)
+    kept = EvidenceDocument.objects.create(
+        application=application, kind="pdf", size=2048, state="ready"
+    )
     EvidenceDocument.objects.create(
         application=application, kind="png", size=4096, purged_at=timezone.now()
     )
@@ -165,7 +167,9 @@ def make_history(user, size: int) -> None:
             created_at=now - timedelta(days=size - n + 1),
         )
         for _ in range(size):
-            EvidenceDocument.objects.create(application=application, kind="pdf", size=100)
+            EvidenceDocument.objects.create(
+                application=application, kind="pdf", size=100, state="ready"
+            )
     current = ApplicationFactory(learner=user, status=ApplicationStatus.INFO_REQUESTED)
     for n in range(min(size, 3)):
         EvidenceDocument.objects.create(

@@ -48,6 +48,8 @@ GET_MATRIX = {
     "learners:application_edit": row("login", "→/learn/", 404, 404, 404, 404, 404),
     "learners:application_withdraw": row("login", 200, 404, 404, 404, 404, 404),
     "learners:document_download": row("login", 200, 404, 404, 404, 404, 404),
+    # Only the owner, while the application waits for the partner.
+    "learners:documents_add": row("login", 200, 404, 404, 404, 404, 404),
     "learners:join": PUBLIC,
     # A learner's own data: nobody else's can be named (no export is ready in this world).
     "learners:data": LEARNER_ONLY,
@@ -141,6 +143,7 @@ POST_ALLOWED = {
     "partners:decide": {"reviewer_a", "coordinator_a"},
     "assisted:new_password": {"reviewer_a", "coordinator_a"},
     "learners:application_withdraw": {"learner_a"},
+    "learners:documents_add": {"learner_a"},
     "partners:bulk_invitations": {"coordinator_a"},
     "partners:partner_create": {"admin"},
     "partners:partner_edit": {"admin"},

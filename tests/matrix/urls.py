@@ -17,6 +17,7 @@ KWARGS = {
     "learners:application_edit": lambda w: {"pk": w.application_a.pk},
     "learners:application_withdraw": lambda w: {"pk": w.application_a.pk},
     "learners:document_download": lambda w: {"pk": w.document_a.pk},
+    "learners:documents_add": lambda w: {"pk": w.application_a.pk},
     "learners:join": lambda w: {"slug": A},
     "learners:data": lambda w: {},
     "learners:data_download": lambda w: {},

@@ -75,7 +75,8 @@ def build_world() -> World:
     learner_b = LearnerFactory()
     LearnerProfileFactory(user=learner_b, country_of_residence="JO")
     application_a = ApplicationFactory(learner=learner_a, partner=partner_a)
-    document = EvidenceDocument(application=application_a, kind="pdf", size=10)
+    # A rebuilt document (only those can be downloaded).
+    document = EvidenceDocument(application=application_a, kind="pdf", size=10, state="ready")
     document.file.save("evidence", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
     document.save()
     reviewer_a = _staff(partner_a, StaffRole.REVIEWER)

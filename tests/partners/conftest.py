@@ -12,8 +12,10 @@ from tests.portal.conftest import give_totp
 from tests.portal.factories import LearnerFactory, PartnerStaffFactory, ProgrammeAdminFactory
 
 from .factories import MembershipFactory, PartnerFactory
+from .hostile_documents import simple_pdf
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# A real one-page PDF (PDFium renders it), written by hand: every upload is rebuilt from pixels.
+PDF_BYTES = simple_pdf()
 
 
 @pytest.fixture(autouse=True)

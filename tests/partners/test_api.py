@@ -202,7 +202,7 @@ def test_list_items_hold_exactly_the_minimal_fields_and_never_the_case_number_or
     client, partner, key_text
 ):
     application = with_case_number(ApplicationFactory(partner=partner, country_of_residence="LB"))
-    EvidenceDocument.objects.create(application=application, kind="pdf", size=10)
+    EvidenceDocument.objects.create(application=application, kind="pdf", size=10, state="ready")
     EvidenceDocument.objects.create(
         application=application, kind="pdf", size=10, purged_at=timezone.now()
     )
@@ -276,7 +276,7 @@ def test_list_costs_a_constant_number_of_queries(
     client, partner, key_text, size, django_assert_num_queries
 ):
     for application in ApplicationFactory.create_batch(size, partner=partner):
-        EvidenceDocument.objects.create(application=application, kind="pdf", size=1)
+        EvidenceDocument.objects.create(application=application, kind="pdf", size=1, state="ready")
     get(client, LIST_URL, key_text)  # first use records last_used_at
     # The key (with its partner), then one page of applications with their document counts.
     with django_assert_num_queries(2):
@@ -339,6 +339,23 @@ def test_approving_by_api_verifies_the_learner(client, partner, key_text, api_ke
     assert AuditEvent.objects.filter(
         action="application.approve", object_id=str(application.pk), actor=coordinator
     ).exists()
+
+
+@pytest.mark.django_db
+def test_no_decision_by_api_while_a_document_is_being_checked(client, partner, key_text):
+    """409, like any decision at the wrong time: the same call succeeds once it is rebuilt."""
+    application = ApplicationFactory(partner=partner)
+    document = EvidenceDocument.objects.create(application=application, kind="pdf", size=10)
+    assert document.state == "checking"
+    for_each = [{"decision": "approve"}, {"decision": "reject", "reason": "not_eligible"}]
+    for body in for_each:
+        response = post_json(client, decision_url(application.pk), body, key_text)
+        assert response.status_code == 409, response.content
+    listed = get(client, LIST_URL, key_text).json()["results"][0]
+    assert listed["document_count"] == 0  # not counted until it can be opened
+    EvidenceDocument.objects.filter(pk=document.pk).update(state="ready")
+    response = post_json(client, decision_url(application.pk), {"decision": "approve"}, key_text)
+    assert response.status_code == 200, response.content
 
 
 @pytest.mark.django_db

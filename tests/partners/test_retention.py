@@ -18,6 +18,7 @@ from tests.portal.factories import LearnerFactory
 
 from .conftest import pdf_upload, png_upload
 from .factories import ApplicationFactory
+from .hostile_documents import jobs_after_commit
 
 
 def approved(partner, *, days_left: int, **kwargs):
@@ -127,15 +128,16 @@ def test_no_reminder_for_applications_that_are_not_approved(
 
 
 def submitted_with_documents(learner, partner):
-    return application_submit(
-        learner=learner,
-        partner=partner,
-        displacement_status="refugee",
-        country_of_residence="JO",
-        case_number="",
-        documents=[pdf_upload(), png_upload()],
-        acting_user=learner,
-    )
+    with jobs_after_commit():  # documents are rebuilt after commit, as outside tests
+        return application_submit(
+            learner=learner,
+            partner=partner,
+            displacement_status="refugee",
+            country_of_residence="JO",
+            case_number="",
+            documents=[pdf_upload(), png_upload()],
+            acting_user=learner,
+        )
 
 
 def decide_days_ago(application, reviewer, *, decision, days, **details):

@@ -20,6 +20,7 @@ from tests.portal.factories import LearnerFactory, PartnerStaffFactory
 
 from .conftest import pdf_upload, png_upload, staff_of
 from .factories import ApplicationFactory, MembershipFactory, PartnerFactory
+from .hostile_documents import jobs_after_commit
 
 CASE_NUMBER = "LB-2291-K44"
 
@@ -42,16 +43,17 @@ def document_url(partner, document) -> str:
 
 def submitted(partner, *, learner=None, case_number=CASE_NUMBER, documents=None, **kwargs):
     learner = learner or LearnerFactory()
-    return application_submit(
-        learner=learner,
-        partner=partner,
-        displacement_status=kwargs.pop("displacement_status", DisplacementStatus.REFUGEE),
-        country_of_residence=kwargs.pop("country_of_residence", "JO"),
-        case_number=case_number,
-        note=kwargs.pop("note", "I fled in 2019."),
-        documents=documents or [],
-        acting_user=learner,
-    )
+    with jobs_after_commit():  # documents are rebuilt after commit, as outside tests
+        return application_submit(
+            learner=learner,
+            partner=partner,
+            displacement_status=kwargs.pop("displacement_status", DisplacementStatus.REFUGEE),
+            country_of_residence=kwargs.pop("country_of_residence", "JO"),
+            case_number=case_number,
+            note=kwargs.pop("note", "I fled in 2019."),
+            documents=documents or [],
+            acting_user=learner,
+        )
 
 
 def listed_ids(response) -> list[int]:

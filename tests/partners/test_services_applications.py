@@ -35,6 +35,7 @@ from tests.services import require_postgres
 
 from .conftest import pdf_upload
 from .factories import ApplicationFactory, PartnerFactory
+from .hostile_documents import jobs_after_commit
 
 CASE_NUMBER = "UNHCR-445-Q7731"
 
@@ -415,14 +416,15 @@ def test_request_info_then_resubmit_then_approve(applicant, reviewer, partner):
     assert application.info_request_message == "Please add your card."
     first_submitted_at = application.submitted_at
 
-    application_resubmit(
-        application=application,
-        acting_user=applicant,
-        displacement_status=DisplacementStatus.ASYLUM_SEEKER,
-        case_number="NEW-123",
-        note="Card attached.",
-        documents=[pdf_upload()],
-    )
+    with jobs_after_commit():  # the card is rebuilt before anyone can decide on it
+        application_resubmit(
+            application=application,
+            acting_user=applicant,
+            displacement_status=DisplacementStatus.ASYLUM_SEEKER,
+            case_number="NEW-123",
+            note="Card attached.",
+            documents=[pdf_upload()],
+        )
     application.refresh_from_db()
     assert application.status == ApplicationStatus.SUBMITTED
     assert application.submitted_at > first_submitted_at
