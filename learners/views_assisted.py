@@ -50,10 +50,22 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as error:  # includes TransitionNotAllowed
             form.add_error(None, error)
         else:
+            if learner is None:
+                # An e-mail address was given: the person is contacted there, and the page says
+                # the same whether or not the address had an account (docs/decisions/0015).
+                return redirect("assisted:contacted", slug=partner.slug)
             _remember_for_slip(request, partner, learner, password)
             messages.success(request, _("The learner is registered and verified."))
             return redirect("assisted:slip", slug=partner.slug)
     return render(request, "learners/assisted/register.html", {"partner": partner, "form": form})
+
+
+@never_cache
+@require_GET
+def contacted(request: HttpRequest, slug: str) -> HttpResponse:
+    """After a registration with an e-mail address: one page for every outcome."""
+    partner = partner_get_for_staff_or_404(request.user, slug)
+    return render(request, "learners/assisted/contacted.html", {"partner": partner})
 
 
 @never_cache

@@ -9,6 +9,7 @@ import secrets
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -24,6 +25,13 @@ from portal.crypto import encrypt_text
 from portal.models import Role, User
 from portal.services import audit_record
 
+from .assisted_contact import (
+    email_check_typed,
+    email_owner_id,
+    owner_notify,
+    phone_owner_id,
+    sign_in_details_send,
+)
 from .profiles import PRIVACY_NOTICE_VERSION, learner_profile_save
 
 # No 0/O, 1/I/L: the code is read off paper and typed on a phone.
@@ -51,27 +59,9 @@ def one_time_password_generate() -> str:
     return "".join(secrets.choice(PASSWORD_ALPHABET) for _i in range(PASSWORD_LENGTH))
 
 
-def _email_in_use(email: str) -> bool:
-    return (
-        User.objects.filter(email__iexact=email).exists()
-        or EmailAddress.objects.filter(email__iexact=email).exists()
-    )
-
-
-def _email_taken_error() -> ValidationError:
-    return ValidationError(
-        {
-            "email": _(
-                "An account already uses this e-mail address. The person can sign in with it "
-                "(or reset their password) and apply to your organisation from their account."
-            )
-        },
-        code="email_taken",
-    )
-
-
-def _create_user_with_code(*, email: str, language: str, password: str) -> User:
-    """A learner account with a fresh unique login code; the unique index settles races."""
+def _create_user_with_code(*, email: str, language: str, password: str) -> User | None:
+    """A learner account with a fresh unique login code; the unique index settles races (None:
+    the address has just been taken by someone else)."""
     for _attempt in range(_CODE_ATTEMPTS):
         code = login_code_generate()
         if User.objects.filter(login_code=code).exists():
@@ -88,9 +78,9 @@ def _create_user_with_code(*, email: str, language: str, password: str) -> User:
         try:
             with transaction.atomic():
                 user.save()
-        except IntegrityError as error:
-            if email and _email_in_use(email):
-                raise _email_taken_error() from error
+        except IntegrityError:
+            if email and email_owner_id(email) is not None:
+                return None  # the address was taken at the same moment: as if it had been before
             continue  # the same code was taken at the same moment: draw again
         return user
     raise RuntimeError("Could not draw an unused login code.")  # pragma: no cover
@@ -108,10 +98,15 @@ def learner_register_assisted(
     phone: str = "",
     case_number: str = "",
     acting_user: User,
-) -> tuple[User, str]:
+) -> tuple[User | None, str]:
     """Create a verified learner for someone a partner met in person.
 
-    Returns the learner and their one-time password (plaintext, to print once; never stored).
+    Without an e-mail address: returns the learner and their one-time password (plaintext, to
+    print once on the slip; never stored). With one: returns (None, "") whether or not the
+    address already had an account — the staff member must not learn which
+    (docs/decisions/0015). A new account gets its sign-in details by e-mail; the owner of an
+    existing one is told (at most once a day) that this organisation tried to register them,
+    and nothing is created or changed.
     """
     if not can_review_for(acting_user, partner):
         raise TransitionNotAllowed(_("Only this organisation's staff can register learners."))
@@ -121,11 +116,29 @@ def learner_register_assisted(
         raise ValidationError({"language": _("Choose one of the portal's languages.")})
     # Stored lower-case, as allauth stores the addresses of people who sign up themselves.
     email = (email or "").strip().lower()
-    if email and _email_in_use(email):
-        raise _email_taken_error()
-
+    phone = (phone or "").strip()
+    email_check_typed(email)
+    phone_owner = phone_owner_id(phone) if phone else None
     password = one_time_password_generate()
-    user = _create_user_with_code(email=email, language=language, password=password)
+    email_owner = email_owner_id(email) if email else None
+    user = None
+    if email_owner is None:
+        user = _create_user_with_code(email=email, language=language, password=password)
+        if user is None:
+            email_owner = email_owner_id(email)
+    if user is None:
+        # The same work as a registration (the password hash is most of it), so the answer
+        # does not come back faster for an address that has an account.
+        make_password(password)
+        if email_owner is not None:
+            owner_notify(
+                user_id=email_owner, channel="email", partner=partner, acting_user=acting_user
+            )
+        if phone_owner is not None and phone_owner != email_owner:
+            owner_notify(
+                user_id=phone_owner, channel="sms", partner=partner, acting_user=acting_user
+            )
+        return None, ""
     # Verified without a confirmation e-mail: for a placeholder address nothing can be sent, and
     # for a real one a staff member took it from the person face to face.
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
@@ -139,8 +152,8 @@ def learner_register_assisted(
         consent=True,
         acting_user=acting_user,
     )
-    if phone.strip():
-        profile.phone_encrypted = encrypt_text(phone.strip())
+    if phone:
+        profile.phone_encrypted = encrypt_text(phone)
         profile.save(update_fields=["phone_encrypted", "updated_at"])
     audit_record(
         actor=acting_user,
@@ -149,7 +162,7 @@ def learner_register_assisted(
         partner_id=partner.pk,
         data={
             "has_email": bool(email),
-            "has_phone": bool(phone.strip()),
+            "has_phone": bool(phone),
             "consent": "in_person",
             "consent_version": PRIVACY_NOTICE_VERSION,
         },
@@ -164,6 +177,20 @@ def learner_register_assisted(
         assisted=True,
     )
     application_decide(application=application, decision=Decision.APPROVE, acting_user=acting_user)
+    if phone_owner is not None:
+        # A contact number, never refused (families share a phone); the account that signs in
+        # with it is told, whatever the staff member sees.
+        owner_notify(user_id=phone_owner, channel="sms", partner=partner, acting_user=acting_user)
+    if email:
+        # Sent to the person, not shown to the staff member: for an address that already has an
+        # account there is nothing to show, and the page must not differ.
+        sign_in_details_send(
+            learner=user,
+            partner=partner,
+            login_code=login_code_display(user.login_code or ""),
+            password=password,
+        )
+        return None, ""
     return user, password
 
 
