@@ -41,6 +41,21 @@ ACCOUNT_NOTICE_ACTION = "account.exists_notice"
 ACCOUNT_NOTICE_INTERVAL = timedelta(days=1)
 
 
+def account_id_for_email(address: str) -> int | None:
+    """The account that uses this address — as its login, or as one of its other (allauth)
+    addresses — if any. Case-insensitive; both lookups are served by an index."""
+    from allauth.account.models import EmailAddress
+
+    owner = User.objects.filter(email__iexact=address).values_list("pk", flat=True).first()
+    if owner is None:
+        owner = (
+            EmailAddress.objects.filter(email__iexact=address)
+            .values_list("user_id", flat=True)
+            .first()
+        )
+    return owner
+
+
 ACCOUNT_NOTICE_REGISTERED = "registered"  # an in-person registration
 ACCOUNT_NOTICE_INVITED = "invited"  # a coordinator's bulk invitation
 

@@ -9,7 +9,6 @@ number (a family may share one phone), never refused; if it signs in to an accou
 gets one text message.
 """
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
@@ -20,19 +19,11 @@ from partners.models import Partner
 from portal.emails import deliverable, email_send
 from portal.forms import phone_parse
 from portal.models import User
-from portal.notify import ACCOUNT_NOTICE_REGISTERED, account_notice_queue
+from portal.notify import ACCOUNT_NOTICE_REGISTERED, account_id_for_email, account_notice_queue
 
 
 def email_owner_id(email: str) -> int | None:
-    """The account that uses this address (as its login or one of its addresses), if any."""
-    owner = User.objects.filter(email__iexact=email).values_list("pk", flat=True).first()
-    if owner is None:
-        owner = (
-            EmailAddress.objects.filter(email__iexact=email)
-            .values_list("user_id", flat=True)
-            .first()
-        )
-    return owner
+    return account_id_for_email(email)
 
 
 def phone_owner_id(phone: str) -> int | None:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from portal.emails import email_send
 from portal.models import User
-from portal.notify import ACCOUNT_NOTICE_INVITED, account_notice_send
+from portal.notify import ACCOUNT_NOTICE_INVITED, account_id_for_email, account_notice_send
 from portal.services import audit_record
 
 from ..errors import TransitionNotAllowed
@@ -258,17 +258,12 @@ def _invitation_message(row: InvitationRow, partner: Partner) -> EmailMultiAlter
     return EmailMultiAlternatives(subject, body, to=[row.email])
 
 
-def _account_for(address: str) -> int | None:
-    # email__iexact is UPPER(email) = UPPER(%s), which the portal_user_email_upper index serves.
-    return User.objects.filter(email__iexact=address).values_list("pk", flat=True).first()
-
-
 def _invitation_or_notice_send(row: InvitationRow, batch: InvitationBatch) -> None:
     """The invitation, or — for an address that already has an account (a learner of any
     partner, staff, an admin) — a notice to its owner, in their language, at most once a day:
     they already have an account, and how to sign in and apply. The coordinator's page says
     "sent" for both."""
-    owner = _account_for(row.email)
+    owner = account_id_for_email(row.email)
     if owner is None:
         email_send(_invitation_message(row, batch.partner))
         return
