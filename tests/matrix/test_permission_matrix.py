@@ -84,6 +84,7 @@ GET_MATRIX = {
     "partners:document_download": STAFF_OF_A,
     "assisted:register": STAFF_OF_A,
     "assisted:slip": STAFF_OF_A,
+    "assisted:contacted": STAFF_OF_A,
     "assisted:new_password": POST_ONLY,
     # Machine clients: sessions count for nothing, only a partner API key.
     "api:applications": API_KEY_ONLY,

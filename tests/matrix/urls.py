@@ -49,6 +49,7 @@ KWARGS = {
     "partners:document_download": lambda w: {"slug": A, "pk": w.document_a.pk},
     "assisted:register": lambda w: {"slug": A},
     "assisted:slip": lambda w: {"slug": A},
+    "assisted:contacted": lambda w: {"slug": A},
     "assisted:new_password": lambda w: {"slug": A, "user_id": w.assisted_learner.pk},
     "api:applications": lambda w: {},
     "api:application_detail": lambda w: {"pk": w.application_a.pk},
