@@ -47,9 +47,9 @@ class AssistedRegistrationForm(forms.Form):
         label=_("E-mail address (optional)"),
         required=False,
         help_text=_(
-            "Only if the person has an address of their own. Their sign-in details are then "
-            "e-mailed to them instead of printed, and they can reset their own password. Without "
-            "one, you print an access slip with a login code."
+            "Only if the person has an address of their own: they are then e-mailed a link to "
+            "create their account themselves, instead of a printed slip. Without one, you print "
+            "an access slip with a login code."
         ),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )

@@ -5,6 +5,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,9 +23,11 @@ from .forms_assisted import AssistedRegistrationForm
 from .services.assisted import (
     assisted_learner_get_for_staff_or_404,
     learner_register_assisted,
+    learner_register_assisted_confirm,
     learner_reset_one_time_password,
     login_code_display,
 )
+from .services.assisted_contact import pending_registration_for_token
 
 # The slip's one-time password waits in the staff member's session until it is shown once.
 SLIP_PASSWORD_KEY = "assisted_slip_password"  # noqa: S105 (a session key name)
@@ -94,6 +98,30 @@ def slip(request: HttpRequest, slug: str) -> HttpResponse:
         "site_host": urlsplit(site).netloc or site,
     }
     return render(request, "learners/assisted/slip.html", context)
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link e-mailed to someone registered in person with an address: pressing the button
+    creates their account (a GET alone changes nothing: mail scanners open links), signs them
+    in, and they choose their own password."""
+    context: dict = {"token": token}
+    if request.user.is_authenticated:
+        context["state"] = "signed_in"
+        return render(request, "learners/assisted/confirm.html", context)
+    if request.method == "GET":
+        pending = pending_registration_for_token(token)
+        context["state"] = "ready" if pending else "invalid"
+        context["partner"] = pending.partner if pending else None
+        return render(request, "learners/assisted/confirm.html", context)
+    outcome, learner = learner_register_assisted_confirm(token=token)
+    if outcome == "created":
+        auth_login(request, learner, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("account_change_password")
+    context["state"] = outcome
+    return render(request, "learners/assisted/confirm.html", context)
 
 
 @require_POST

@@ -9,7 +9,6 @@ import secrets
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -29,8 +28,10 @@ from .assisted_contact import (
     email_check_typed,
     email_owner_id,
     owner_notify,
+    pending_registration_create,
+    pending_registration_details,
+    pending_registration_for_token,
     phone_owner_id,
-    sign_in_details_send,
 )
 from .profiles import PRIVACY_NOTICE_VERSION, learner_profile_save
 
@@ -99,14 +100,14 @@ def learner_register_assisted(
     case_number: str = "",
     acting_user: User,
 ) -> tuple[User | None, str]:
-    """Create a verified learner for someone a partner met in person.
+    """Register someone a partner met in person.
 
-    Without an e-mail address: returns the learner and their one-time password (plaintext, to
-    print once on the slip; never stored). With one: returns (None, "") whether or not the
-    address already had an account — the staff member must not learn which
-    (docs/decisions/0015). A new account gets its sign-in details by e-mail; the owner of an
-    existing one is told (at most once a day) that this organisation tried to register them,
-    and nothing is created or changed.
+    Without an e-mail address: creates a verified learner and returns them with their one-time
+    password (plaintext, to print once on the slip; never stored). With one: returns (None, "")
+    whether or not the address already has an account — the staff member must not learn which
+    (docs/decisions/0015). For a free address the registration waits for the person to open the
+    link e-mailed to them (`learner_register_assisted_confirm`); the owner of an existing
+    account is told instead (at most once a day), and nothing is created or changed.
     """
     if not can_review_for(acting_user, partner):
         raise TransitionNotAllowed(_("Only this organisation's staff can register learners."))
@@ -116,31 +117,70 @@ def learner_register_assisted(
         raise ValidationError({"language": _("Choose one of the portal's languages.")})
     # Stored lower-case, as allauth stores the addresses of people who sign up themselves.
     email = (email or "").strip().lower()
-    phone = (phone or "").strip()
     email_check_typed(email)
-    phone_owner = phone_owner_id(phone) if phone else None
-    password = one_time_password_generate()
+    details = {
+        "display_name": display_name,
+        "language": language,
+        "country_of_residence": country_of_residence,
+        "displacement_status": displacement_status,
+        "phone": (phone or "").strip(),
+        "case_number": case_number,
+    }
     email_owner = email_owner_id(email) if email else None
-    user = None
-    if email_owner is None:
-        user = _create_user_with_code(email=email, language=language, password=password)
-        if user is None:
-            email_owner = email_owner_id(email)
-    if user is None:
-        # The same work as a registration (the password hash is most of it), so the answer
-        # does not come back faster for an address that has an account.
-        make_password(password)
-        if email_owner is not None:
-            owner_notify(
-                user_id=email_owner, channel="email", partner=partner, acting_user=acting_user
-            )
-        if phone_owner is not None and phone_owner != email_owner:
-            owner_notify(
-                user_id=phone_owner, channel="sms", partner=partner, acting_user=acting_user
+    phone_owner = phone_owner_id(details["phone"]) if details["phone"] else None
+    if email_owner is not None:
+        owner_notify(user_id=email_owner, channel="email", partner=partner, acting_user=acting_user)
+    if phone_owner is not None and phone_owner != email_owner:
+        # A contact number, never refused (families share a phone); the account that signs in
+        # with it is told, whatever the staff member sees.
+        owner_notify(user_id=phone_owner, channel="sms", partner=partner, acting_user=acting_user)
+    if email:
+        # Everything a registration does, then rolled back — for every address: the same form
+        # errors, the same work and time whether or not the address has an account.
+        _registration_rehearse(partner=partner, acting_user=acting_user, details=details)
+        if email_owner is None:
+            pending_registration_create(
+                partner=partner, email=email, details=details, acting_user=acting_user
             )
         return None, ""
+    return learner_create_verified(partner=partner, email="", acting_user=acting_user, **details)
+
+
+class _Rehearsal(Exception):
+    pass
+
+
+def _registration_rehearse(*, partner: Partner, acting_user: User, details: dict) -> None:
+    """Create the learner in a savepoint and roll it back (its jobs and e-mails go with it).
+    Raises what a real registration would raise."""
+    try:
+        with transaction.atomic():
+            learner_create_verified(partner=partner, email="", acting_user=acting_user, **details)
+            raise _Rehearsal
+    except _Rehearsal:
+        pass
+
+
+def learner_create_verified(
+    *,
+    partner: Partner,
+    email: str,
+    display_name: str,
+    language: str,
+    country_of_residence: str,
+    displacement_status: str,
+    phone: str,
+    case_number: str,
+    acting_user: User,
+) -> tuple[User, str]:
+    """The account, profile and approved in-person application; (learner, one-time password).
+    Call inside a transaction. Raises ValidationError if the address was taken meanwhile."""
+    password = one_time_password_generate()
+    user = _create_user_with_code(email=email, language=language, password=password)
+    if user is None:
+        raise ValidationError(_("An account already uses this e-mail address."), code="email_taken")
     # Verified without a confirmation e-mail: for a placeholder address nothing can be sent, and
-    # for a real one a staff member took it from the person face to face.
+    # a real one is confirmed by the person opening the link sent to it.
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     # Consent given in person: the staff member went through the privacy notice with them (the
     # form makes them confirm it); it is recorded with the notice's version, as online.
@@ -177,21 +217,40 @@ def learner_register_assisted(
         assisted=True,
     )
     application_decide(application=application, decision=Decision.APPROVE, acting_user=acting_user)
-    if phone_owner is not None:
-        # A contact number, never refused (families share a phone); the account that signs in
-        # with it is told, whatever the staff member sees.
-        owner_notify(user_id=phone_owner, channel="sms", partner=partner, acting_user=acting_user)
-    if email:
-        # Sent to the person, not shown to the staff member: for an address that already has an
-        # account there is nothing to show, and the page must not differ.
-        sign_in_details_send(
-            learner=user,
-            partner=partner,
-            login_code=login_code_display(user.login_code or ""),
-            password=password,
-        )
-        return None, ""
     return user, password
+
+
+@transaction.atomic
+def learner_register_assisted_confirm(*, token: str) -> tuple[str, User | None]:
+    """The person opened the link of an in-person registration: create their account now.
+
+    Returns ("created", learner), ("has_account", None) when the address got an account in the
+    meantime, or ("invalid", None) for an unknown, used or expired link, or one whose staff
+    member may no longer register for the partner. The pending registration is deleted in
+    every case but the first "invalid".
+    """
+    pending = pending_registration_for_token(token, lock=True)
+    if pending is None:
+        return "invalid", None
+    partner, staff = pending.partner, pending.created_by
+    details = pending_registration_details(pending)
+    email = pending.email
+    pending.delete()
+    if email_owner_id(email) is not None:
+        return "has_account", None
+    if staff is None or not staff.is_active or not partner.is_active:
+        return "invalid", None
+    if not can_review_for(staff, partner):
+        return "invalid", None
+    try:
+        with transaction.atomic():
+            user, _password = learner_create_verified(
+                partner=partner, email=email, acting_user=staff, **details
+            )
+    except ValidationError:
+        return "has_account", None
+    # They never see a one-time password: they are signed in and choose their own at once.
+    return "created", user
 
 
 def _assisted_by_partners(partner_ids) -> Exists:

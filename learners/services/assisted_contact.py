@@ -3,23 +3,37 @@
 An account on the portal means refugee status, and any partner's staff can type any address. So
 an in-person registration that carries an e-mail address looks the same to the staff member
 whether or not the address already has an account: the portal contacts the person at that
-address either way — with their new sign-in details, or with a reminder that they already have
-an account (docs/decisions/0015-no-account-oracle.md). A phone number typed there is a contact
+address either way — with a link to create their account (which, with its verification, exists
+only once they open it), or with a reminder that they already have one
+(docs/decisions/0015-no-account-oracle.md). A phone number typed there is a contact
 number (a family may share one phone), never refused; if it signs in to an account, its owner
 gets one text message.
 """
 
+import hashlib
+import json
+import secrets
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.utils import translation
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from partners.models import Partner
+from portal.crypto import decrypt_text, encrypt_text
 from portal.emails import deliverable, email_send
 from portal.forms import phone_parse
 from portal.models import User
 from portal.notify import ACCOUNT_NOTICE_REGISTERED, account_id_for_email, account_notice_queue
+
+from ..models import PendingRegistration
+
+# How long the person has to open the link before the registration (and what staff typed about
+# them) is deleted.
+PENDING_REGISTRATION_VALID = timedelta(days=7)
 
 
 def email_owner_id(email: str) -> int | None:
@@ -55,32 +69,78 @@ def owner_notify(*, user_id: int, channel: str, partner: Partner, acting_user: U
     )
 
 
-def sign_in_details_send(
-    *, learner: User, partner: Partner, login_code: str, password: str
-) -> None:
-    """E-mail a learner registered in person with an address their sign-in details (what the
-    printed slip carries otherwise), in their language, after commit."""
-    site = settings.SITE_URL.rstrip("/")
-    values = {"partner": partner.name, "site": site, "code": login_code, "password": password}
-    with translation.override(learner.language or settings.LANGUAGE_CODE):
-        subject = _("Your account on the Learner Access Portal")
+def _token_hash(token: str) -> str:
+    return hashlib.sha256((token or "").encode()).hexdigest()
+
+
+def confirm_url(token: str) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}{reverse('learners:assisted_confirm', args=[token])}"
+
+
+def pending_registrations_purge() -> int:
+    """Delete the registrations nobody confirmed in time (minimum data: the details go)."""
+    deleted, _rows = PendingRegistration.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted
+
+
+def pending_registration_create(
+    *, partner: Partner, email: str, details: dict, acting_user: User
+) -> PendingRegistration:
+    """Keep the registration (details encrypted) and e-mail the person a link to confirm it, in
+    the language chosen on the form, after commit. An earlier one of this partner for the same
+    address is replaced, so only the newest link works."""
+    pending_registrations_purge()
+    PendingRegistration.objects.filter(partner=partner, email__iexact=email).delete()
+    token = secrets.token_urlsafe(32)
+    pending = PendingRegistration.objects.create(
+        partner=partner,
+        created_by=acting_user,
+        email=email,
+        token_hash=_token_hash(token),
+        details_encrypted=encrypt_text(json.dumps(details)),
+        expires_at=timezone.now() + PENDING_REGISTRATION_VALID,
+    )
+    values = {
+        "partner": partner.name,
+        "link": confirm_url(token),
+        "days": PENDING_REGISTRATION_VALID.days,
+    }
+    with translation.override(details.get("language") or settings.LANGUAGE_CODE):
+        subject = _("Create your account on the Learner Access Portal")
         body = "\n\n".join(
             [
                 _(
-                    "Staff of %(partner)s registered you on the Learner Access Portal and "
-                    "confirmed your status, so you can take courses for free."
+                    "Staff of %(partner)s registered you on the Learner Access Portal in person "
+                    "and confirmed your status, so you can take courses for free."
                 )
                 % values,
                 _(
-                    "Sign in at %(site)s with this e-mail address (or your login code "
-                    "%(code)s) and this one-time password: %(password)s"
+                    "To create your account, open this link within %(days)s days; you then "
+                    "choose your own password:"
                 )
-                % values,
+                % values
+                + "\n"
+                + values["link"],
                 _(
-                    "When you first sign in, you choose your own password. If you did not ask "
-                    "for this, tell %(partner)s."
+                    "If you did not ask for this, ignore this e-mail: what %(partner)s entered "
+                    "about you is deleted when the link expires."
                 )
                 % values,
             ]
         )
-    email_send(EmailMultiAlternatives(subject, body, to=[learner.email]))
+    email_send(EmailMultiAlternatives(subject, body, to=[email]))
+    return pending
+
+
+def pending_registration_for_token(token: str, *, lock: bool = False) -> PendingRegistration | None:
+    """The registration a link points at, while it can still be confirmed; None otherwise."""
+    if not token or len(token) > 100:
+        return None
+    pendings = PendingRegistration.objects.select_related("partner", "created_by")
+    if lock:
+        pendings = pendings.select_for_update(of=("self",))
+    return pendings.filter(token_hash=_token_hash(token), expires_at__gt=timezone.now()).first()
+
+
+def pending_registration_details(pending: PendingRegistration) -> dict:
+    return json.loads(decrypt_text(pending.details_encrypted))
