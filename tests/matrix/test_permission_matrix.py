@@ -49,6 +49,7 @@ GET_MATRIX = {
     "learners:application_withdraw": row("login", 200, 404, 404, 404, 404, 404),
     "learners:document_download": row("login", 200, 404, 404, 404, 404, 404),
     "learners:join": PUBLIC,
+    "learners:assisted_confirm": PUBLIC,
     # A learner's own data: nobody else's can be named (no export is ready in this world).
     "learners:data": LEARNER_ONLY,
     "learners:data_download": row("login", 404, 404, 404, 404, 404, 404),

@@ -18,6 +18,7 @@ KWARGS = {
     "learners:application_withdraw": lambda w: {"pk": w.application_a.pk},
     "learners:document_download": lambda w: {"pk": w.document_a.pk},
     "learners:join": lambda w: {"slug": A},
+    "learners:assisted_confirm": lambda w: {"token": "not-a-real-token"},
     "learners:data": lambda w: {},
     "learners:data_download": lambda w: {},
     "learners:data_delete": lambda w: {},
