@@ -32,7 +32,7 @@ from portal.notify import ACCOUNT_NOTICE_REGISTERED, account_id_for_email, accou
 from ..models import PendingRegistration
 
 # How long the person has to open the link before the registration (and what staff typed about
-# them) is deleted.
+# them) is deleted. The messages say "7 days".
 PENDING_REGISTRATION_VALID = timedelta(days=7)
 
 
@@ -103,7 +103,6 @@ def pending_registration_create(
     values = {
         "partner": partner.name,
         "link": confirm_url(token),
-        "days": PENDING_REGISTRATION_VALID.days,
     }
     with translation.override(details.get("language") or settings.LANGUAGE_CODE):
         subject = _("Create your account on the Learner Access Portal")
@@ -115,10 +114,9 @@ def pending_registration_create(
                 )
                 % values,
                 _(
-                    "To create your account, open this link within %(days)s days; you then "
-                    "choose your own password:"
+                    "To create your account, open this link within 7 days; you then choose "
+                    "your own password:"
                 )
-                % values
                 + "\n"
                 + values["link"],
                 _(
