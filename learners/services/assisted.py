@@ -138,6 +138,14 @@ def learner_register_assisted(
         # Everything a registration does, then rolled back — for every address: the same form
         # errors, the same work and time whether or not the address has an account.
         _registration_rehearse(partner=partner, acting_user=acting_user, details=details)
+        # The staff member's act, the same for every address (what followed is in the
+        # learner's own events: learner.registered_assisted or account.exists_notice).
+        audit_record(
+            actor=acting_user,
+            action="learner.registration_emailed",
+            partner_id=partner.pk,
+            data={"has_phone": bool(details["phone"])},
+        )
         if email_owner is None:
             pending_registration_create(
                 partner=partner, email=email, details=details, acting_user=acting_user

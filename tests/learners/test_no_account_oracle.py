@@ -225,6 +225,12 @@ def test_in_person_registration_answers_byte_identically_and_creates_nothing_for
     counts = (User.objects.count(), Application.objects.count(), LearnerProfile.objects.count())
 
     assert ask(ADDRESS) == expected
+    # The staff member's act is in the audit log, the same for every address.
+    assert list(
+        AuditEvent.objects.filter(action="learner.registration_emailed").values_list(
+            "actor", "partner_id", "object_id", "data"
+        )
+    ) == [(reviewer.pk, partner.pk, "", {"has_phone": False})]
 
     if owner is None:  # free (never used, or erased): a link to create the account, nothing yet
         assert not User.objects.filter(email=ADDRESS.lower()).exists()
