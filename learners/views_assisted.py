@@ -5,7 +5,6 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -105,8 +104,8 @@ def slip(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """The link e-mailed to someone registered in person with an address: pressing the button
-    creates their account (a GET alone changes nothing: mail scanners open links), signs them
-    in, and they choose their own password."""
+    creates their account (a GET alone changes nothing: mail scanners open links) and shows them,
+    once, a one-time password to sign in with; they then choose their own."""
     context: dict = {"token": token}
     if request.user.is_authenticated:
         context["state"] = "signed_in"
@@ -116,11 +115,8 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         context["state"] = "ready" if pending else "invalid"
         context["partner"] = pending.partner if pending else None
         return render(request, "learners/assisted/confirm.html", context)
-    outcome, learner = learner_register_assisted_confirm(token=token)
-    if outcome == "created":
-        auth_login(request, learner, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("account_change_password")
-    context["state"] = outcome
+    outcome, password = learner_register_assisted_confirm(token=token)
+    context.update(state=outcome, password=password)
     return render(request, "learners/assisted/confirm.html", context)
 
 

@@ -229,36 +229,36 @@ def learner_create_verified(
 
 
 @transaction.atomic
-def learner_register_assisted_confirm(*, token: str) -> tuple[str, User | None]:
+def learner_register_assisted_confirm(*, token: str) -> tuple[str, str]:
     """The person opened the link of an in-person registration: create their account now.
 
-    Returns ("created", learner), ("has_account", None) when the address got an account in the
-    meantime, or ("invalid", None) for an unknown, used or expired link, or one whose staff
-    member may no longer register for the partner. The pending registration is deleted in
-    every case but the first "invalid".
+    Returns ("created", one-time password) — shown to them once, as a slip would be; they sign
+    in with their address and it, and choose their own password — ("has_account", "") when the
+    address got an account in the meantime, or ("invalid", "") for an unknown, used or expired
+    link, or one whose staff member may no longer register for the partner. The pending
+    registration is deleted in every case but the first "invalid".
     """
     pending = pending_registration_for_token(token, lock=True)
     if pending is None:
-        return "invalid", None
+        return "invalid", ""
     partner, staff = pending.partner, pending.created_by
     details = pending_registration_details(pending)
     email = pending.email
     pending.delete()
     if email_owner_id(email) is not None:
-        return "has_account", None
+        return "has_account", ""
     if staff is None or not staff.is_active or not partner.is_active:
-        return "invalid", None
+        return "invalid", ""
     if not can_review_for(staff, partner):
-        return "invalid", None
+        return "invalid", ""
     try:
         with transaction.atomic():
-            user, _password = learner_create_verified(
+            _user, password = learner_create_verified(
                 partner=partner, email=email, acting_user=staff, **details
             )
     except ValidationError:
-        return "has_account", None
-    # They never see a one-time password: they are signed in and choose their own at once.
-    return "created", user
+        return "has_account", ""
+    return "created", password
 
 
 def _assisted_by_partners(partner_ids) -> Exists:

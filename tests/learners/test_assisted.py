@@ -256,8 +256,9 @@ def test_with_an_email_address_the_person_creates_their_account_from_an_emailed_
     assert not User.objects.filter(email="nour@example.org").exists()  # a GET changes nothing
     with django_capture_on_commit_callbacks(execute=True):
         created = person.post(link)
-    assert created.status_code == 302
-    assert created["Location"] == reverse("account_change_password")
+    assert created.status_code == 200
+    assert "no-store" in created["Cache-Control"]
+    [password] = SECRET_RE.findall(created.content.decode())
     learner = User.objects.get(email="nour@example.org")
     assert learner.is_learner and learner.password_is_temporary and learner.language == "fr"
     assert EmailAddress.objects.get(user=learner).verified
@@ -266,9 +267,17 @@ def test_with_an_email_address_the_person_creates_their_account_from_an_emailed_
     assert application.decided_by == reviewer
     assert LearnerProfile.objects.get(user=learner).display_name == "Amal Haddad"
     assert not PendingRegistration.objects.exists()
-    # Signed in: they choose their own password at once.
-    assert int(person.session["_auth_user_id"]) == learner.pk
+    # They sign in with their address and that password, and choose their own at once.
+    assert sign_in(person, "Nour@Example.org", password).status_code == 302
     assert person.get(reverse("portal:home"))["Location"] == reverse("account_change_password")
+    changed = person.post(
+        reverse("account_change_password"),
+        {"oldpassword": password, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert changed.status_code == 302
+    learner.refresh_from_db()
+    assert not learner.password_is_temporary and learner.check_password(NEW_PASSWORD)
+    assert learner_is_verified(learner)
     # The link works once.
     again = Client().post(link)
     assert "does not work any more" in again.content.decode()
@@ -337,7 +346,7 @@ def test_registering_the_same_address_again_replaces_the_earlier_link(
     second, _message = link_in(mailoutbox)
     assert PendingRegistration.objects.count() == 1
     assert "does not work any more" in Client().get(first).content.decode()
-    assert Client().post(second).status_code == 302
+    assert "Your account is ready" in Client().post(second).content.decode()
 
 
 @pytest.mark.django_db
