@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -92,6 +93,10 @@ class PendingRegistration(models.Model):
     class Meta:
         verbose_name = _("pending in-person registration")
         verbose_name_plural = _("pending in-person registrations")
+        constraints = [
+            # One link at a time per address (and so at most one such e-mail to it a day).
+            models.UniqueConstraint(Lower("email"), name="one_pending_registration_per_email")
+        ]
 
     def __str__(self) -> str:
         return f"Pending registration {self.pk}"

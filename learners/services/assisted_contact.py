@@ -18,6 +18,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -27,7 +28,12 @@ from portal.crypto import decrypt_text, encrypt_text
 from portal.emails import deliverable, email_send
 from portal.forms import phone_parse
 from portal.models import User
-from portal.notify import ACCOUNT_NOTICE_REGISTERED, account_id_for_email, account_notice_queue
+from portal.notify import (
+    ACCOUNT_NOTICE_INTERVAL,
+    ACCOUNT_NOTICE_REGISTERED,
+    account_id_for_email,
+    account_notice_queue,
+)
 
 from ..models import PendingRegistration
 
@@ -85,21 +91,38 @@ def pending_registrations_purge() -> int:
 
 def pending_registration_create(
     *, partner: Partner, email: str, details: dict, acting_user: User
-) -> PendingRegistration:
+) -> PendingRegistration | None:
     """Keep the registration (details encrypted) and e-mail the person a link to confirm it, in
-    the language chosen on the form, after commit. An earlier one of this partner for the same
-    address is replaced, so only the newest link works."""
+    the language chosen on the form, after commit.
+
+    One link per address at a time (a database constraint), and at most one such e-mail per
+    address a day, however many staff register it: within the day the same partner's newer
+    details replace the earlier ones (the link already sent stays valid), another partner's
+    registration is dropped. After a day, a new registration replaces the old link.
+    """
     pending_registrations_purge()
-    PendingRegistration.objects.filter(partner=partner, email__iexact=email).delete()
+    earlier = PendingRegistration.objects.select_for_update().filter(email__iexact=email).first()
+    if earlier is not None:
+        if earlier.created_at > timezone.now() - ACCOUNT_NOTICE_INTERVAL:
+            if earlier.partner_id == partner.pk:
+                earlier.details_encrypted = encrypt_text(json.dumps(details))
+                earlier.created_by = acting_user
+                earlier.save(update_fields=["details_encrypted", "created_by"])
+            return None
+        earlier.delete()
     token = secrets.token_urlsafe(32)
-    pending = PendingRegistration.objects.create(
-        partner=partner,
-        created_by=acting_user,
-        email=email,
-        token_hash=_token_hash(token),
-        details_encrypted=encrypt_text(json.dumps(details)),
-        expires_at=timezone.now() + PENDING_REGISTRATION_VALID,
-    )
+    try:
+        with transaction.atomic():
+            pending = PendingRegistration.objects.create(
+                partner=partner,
+                created_by=acting_user,
+                email=email,
+                token_hash=_token_hash(token),
+                details_encrypted=encrypt_text(json.dumps(details)),
+                expires_at=timezone.now() + PENDING_REGISTRATION_VALID,
+            )
+    except IntegrityError:
+        return None  # registered at the same moment by someone else: their link is the one
     values = {
         "partner": partner.name,
         "link": confirm_url(token),

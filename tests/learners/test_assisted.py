@@ -336,17 +336,49 @@ def test_someone_signed_in_is_asked_to_sign_out_before_using_a_link(
 
 
 @pytest.mark.django_db
-def test_registering_the_same_address_again_replaces_the_earlier_link(
+def test_an_address_gets_at_most_one_link_a_day_however_many_staff_register_it(
     staff_client, partner, mailoutbox, django_capture_on_commit_callbacks
 ):
     register_with_email(staff_client, partner, django_capture_on_commit_callbacks)
     first, _message = link_in(mailoutbox)
+    # The same partner again (a corrected name): the details change, no second e-mail.
+    register_with_email(
+        staff_client, partner, django_capture_on_commit_callbacks, display_name="Nour Haddad"
+    )
+    # Another partner the same day: dropped.
+    other = PartnerFactory(countries=["LB"])
+    other_staff = MembershipFactory(partner=other, role=StaffRole.REVIEWER).user
+    give_totp(other_staff)
+    other_client = Client()
+    other_client.force_login(other_staff)
+    register_with_email(other_client, other, django_capture_on_commit_callbacks)
+    assert len([m for m in mailoutbox if "/welcome/" in m.body]) == 1
+    assert PendingRegistration.objects.get().partner == partner
+
+    # A day later a new registration replaces the link.
+    PendingRegistration.objects.update(created_at=timezone.now() - timedelta(days=1, minutes=1))
     mailoutbox.clear()
-    register_with_email(staff_client, partner, django_capture_on_commit_callbacks)
+    register_with_email(other_client, other, django_capture_on_commit_callbacks)
     second, _message = link_in(mailoutbox)
-    assert PendingRegistration.objects.count() == 1
+    assert PendingRegistration.objects.get().partner == other
     assert "does not work any more" in Client().get(first).content.decode()
     assert "Your account is ready" in Client().post(second).content.decode()
+    learner = User.objects.get(email="nour@example.org")
+    assert Application.objects.get(learner=learner).partner == other
+
+
+@pytest.mark.django_db
+def test_the_newer_details_of_the_same_partner_are_used(
+    staff_client, partner, mailoutbox, django_capture_on_commit_callbacks
+):
+    register_with_email(staff_client, partner, django_capture_on_commit_callbacks)
+    link, _message = link_in(mailoutbox)
+    register_with_email(
+        staff_client, partner, django_capture_on_commit_callbacks, display_name="Nour Haddad"
+    )
+    Client().post(link)
+    learner = User.objects.get(email="nour@example.org")
+    assert LearnerProfile.objects.get(user=learner).display_name == "Nour Haddad"
 
 
 @pytest.mark.django_db
