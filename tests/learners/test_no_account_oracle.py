@@ -606,3 +606,14 @@ def test_accounts_are_found_by_any_spelling_of_the_address_and_by_their_other_ad
     staff = PartnerStaffFactory(email="mixed.case@example.org")
     assert notify.account_id_for_email("MIXED.Case@EXAMPLE.org") == staff.pk
     assert notify.account_id_for_email("nobody@example.org") is None
+
+
+def test_erasing_an_account_deletes_an_unused_registration_link_to_its_address(
+    client, partner, other_partner, reviewer, django_capture_on_commit_callbacks
+):
+    client.force_login(reviewer)
+    registration_asker(client, partner, django_capture_on_commit_callbacks)(ADDRESS)
+    assert PendingRegistration.objects.exists()
+    learner = LearnerFactory(email=ADDRESS.lower())  # signed up by themselves meanwhile
+    learner_account_erase(user=learner, credentials=CREDENTIALS_KEEP, acting_user=learner)
+    assert not PendingRegistration.objects.exists()
