@@ -168,8 +168,9 @@ def account_notice_queue(
     partner_id: int | None = None,
     actor_id: int | None = None,
 ) -> None:
-    """Send the notice from a background job after commit: the staff member's request does the
-    same work, and takes the same time, whether or not the address had an account."""
+    """Send the notice from a background job after commit: the staff member's request neither
+    waits for it nor fails with it, and nothing is sent if the request's transaction rolls
+    back."""
     from .tasks import account_notice_task
 
     account_notice_task.delay_on_commit(
