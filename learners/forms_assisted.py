@@ -47,9 +47,9 @@ class AssistedRegistrationForm(forms.Form):
         label=_("E-mail address (optional)"),
         required=False,
         help_text=_(
-            "Only if the person has an address of their own and wants messages there; they can "
-            "then also sign in with it and reset their own password. Without one, they sign in "
-            "with the login code on their slip."
+            "Only if the person has an address of their own: they are then e-mailed a link to "
+            "create their account themselves, instead of a printed slip. Without one, you print "
+            "an access slip with a login code."
         ),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )

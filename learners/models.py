@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -67,3 +68,35 @@ class DataExport(models.Model):
 
     def __str__(self) -> str:
         return f"Data export {self.pk} ({self.status})"
+
+
+class PendingRegistration(models.Model):
+    """An in-person registration with an e-mail address, waiting for the person to open the link
+    e-mailed to them (docs/decisions/0015). Only then are the account and its verification
+    created, so the staff member who registered them learns nothing about the address until the
+    person comes forward. Deleted when used, replaced or expired.
+
+    Personal data: email; details_encrypted (name, language, country, displacement status,
+    phone and case number as typed, encrypted at rest); created_by.
+    """
+
+    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    details_encrypted = models.TextField(editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("pending in-person registration")
+        verbose_name_plural = _("pending in-person registrations")
+        constraints = [
+            # One link at a time per address (and so at most one such e-mail to it a day).
+            models.UniqueConstraint(Lower("email"), name="one_pending_registration_per_email")
+        ]
+
+    def __str__(self) -> str:
+        return f"Pending registration {self.pk}"

@@ -45,3 +45,11 @@ def enrolment_provider_notice_task(self, enrolment_id: int) -> None:
 def enrolment_provider_notices_reconcile_task() -> None:
     """Periodic (hourly): send again the erasure notices providers have not answered."""
     data_rights.enrolment_provider_notices_reconcile()
+
+
+@shared_task
+def pending_registrations_purge_task() -> None:
+    """Periodic (hourly): delete in-person registrations nobody confirmed within 7 days."""
+    from .services.assisted_contact import pending_registrations_purge
+
+    pending_registrations_purge()

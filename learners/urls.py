@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_data
+from . import views, views_assisted, views_data
 
 app_name = "learners"
 
@@ -27,4 +27,5 @@ urlpatterns = [
     path("learn/data/download/", views_data.data_download, name="data_download"),
     path("learn/data/delete/", views_data.data_delete, name="data_delete"),
     path("join/<slug:slug>/", views.join, name="join"),
+    path("welcome/<str:token>/", views_assisted.confirm, name="assisted_confirm"),
 ]

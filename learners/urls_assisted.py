@@ -9,6 +9,7 @@ app_name = "assisted"
 urlpatterns = [
     path("<slug:slug>/register/", views_assisted.register, name="register"),
     path("<slug:slug>/register/slip/", views_assisted.slip, name="slip"),
+    path("<slug:slug>/register/sent/", views_assisted.contacted, name="contacted"),
     path(
         "<slug:slug>/register/<int:user_id>/new-password/",
         views_assisted.new_password,

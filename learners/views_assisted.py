@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,9 +22,11 @@ from .forms_assisted import AssistedRegistrationForm
 from .services.assisted import (
     assisted_learner_get_for_staff_or_404,
     learner_register_assisted,
+    learner_register_assisted_confirm,
     learner_reset_one_time_password,
     login_code_display,
 )
+from .services.assisted_contact import pending_registration_for_token
 
 # The slip's one-time password waits in the staff member's session until it is shown once.
 SLIP_PASSWORD_KEY = "assisted_slip_password"  # noqa: S105 (a session key name)
@@ -50,10 +53,22 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as error:  # includes TransitionNotAllowed
             form.add_error(None, error)
         else:
+            if learner is None:
+                # An e-mail address was given: the person is contacted there, and the page says
+                # the same whether or not the address had an account (docs/decisions/0015).
+                return redirect("assisted:contacted", slug=partner.slug)
             _remember_for_slip(request, partner, learner, password)
             messages.success(request, _("The learner is registered and verified."))
             return redirect("assisted:slip", slug=partner.slug)
     return render(request, "learners/assisted/register.html", {"partner": partner, "form": form})
+
+
+@never_cache
+@require_GET
+def contacted(request: HttpRequest, slug: str) -> HttpResponse:
+    """After a registration with an e-mail address: one page for every outcome."""
+    partner = partner_get_for_staff_or_404(request.user, slug)
+    return render(request, "learners/assisted/contacted.html", {"partner": partner})
 
 
 @never_cache
@@ -82,6 +97,27 @@ def slip(request: HttpRequest, slug: str) -> HttpResponse:
         "site_host": urlsplit(site).netloc or site,
     }
     return render(request, "learners/assisted/slip.html", context)
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link e-mailed to someone registered in person with an address: pressing the button
+    creates their account (a GET alone changes nothing: mail scanners open links) and shows them,
+    once, a one-time password to sign in with; they then choose their own."""
+    context: dict = {"token": token}
+    if request.user.is_authenticated:
+        context["state"] = "signed_in"
+        return render(request, "learners/assisted/confirm.html", context)
+    if request.method == "GET":
+        pending = pending_registration_for_token(token)
+        context["state"] = "ready" if pending else "invalid"
+        context["partner"] = pending.partner if pending else None
+        return render(request, "learners/assisted/confirm.html", context)
+    outcome, password = learner_register_assisted_confirm(token=token)
+    context.update(state=outcome, password=password)
+    return render(request, "learners/assisted/confirm.html", context)
 
 
 @require_POST

@@ -1,11 +1,15 @@
 """Render a message in the recipient's own language and send it (called from background jobs)."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from .models import User
+from .models import AuditEvent, User
 
 
 def user_email_send(*, user: User, template: str, context: dict) -> bool:
@@ -21,3 +25,159 @@ def user_email_send(*, user: User, template: str, context: dict) -> bool:
         body = render_to_string(f"{template}_message.txt", context).strip()
     EmailMultiAlternatives(subject, body, to=[user.email]).send()
     return True
+
+
+# --- "You already have an account" --------------------------------------------------------------
+#
+# Staff never learn whether an e-mail address or a phone number has an account (an account here
+# means refugee status). Where a staff action meets an existing account — an in-person
+# registration, a bulk invitation — the staff member sees the same outcome as for a new address,
+# and the owner is told instead, in their own language, who tried and how to sign in.
+# docs/decisions/0015-no-account-oracle.md.
+
+ACCOUNT_NOTICE_ACTION = "account.exists_notice"
+# At most one notice per account in this period, whoever asks and however often: staff cannot
+# use the portal to flood someone's inbox or phone.
+ACCOUNT_NOTICE_INTERVAL = timedelta(days=1)
+
+
+def account_id_for_email(address: str) -> int | None:
+    """The account that uses this address — as its login, or as one of its other (allauth)
+    addresses — if any. Case-insensitive; both lookups are served by an index."""
+    from allauth.account.models import EmailAddress
+
+    owner = User.objects.filter(email__iexact=address).values_list("pk", flat=True).first()
+    if owner is None:
+        owner = (
+            EmailAddress.objects.filter(email__iexact=address)
+            .values_list("user_id", flat=True)
+            .first()
+        )
+    return owner
+
+
+ACCOUNT_NOTICE_REGISTERED = "registered"  # an in-person registration
+ACCOUNT_NOTICE_INVITED = "invited"  # a coordinator's bulk invitation
+
+
+def _account_notice_text(*, reason: str, partner_name: str, channel: str) -> tuple[str, str]:
+    """(subject, body) in the active language. Names the organisation: the person can recognise
+    it (or know it was not them), and it is their data the organisation tried to use."""
+    site = settings.SITE_URL.rstrip("/")
+    values = {"partner": partner_name, "site": site}
+    if reason == ACCOUNT_NOTICE_INVITED:
+        what = _("%(partner)s invited you to join the Learner Access Portal.") % values
+    else:
+        what = (
+            _("Staff of %(partner)s tried to register you on the Learner Access Portal in person.")
+            % values
+        )
+    if channel == "sms":
+        # Typed at an in-person registration as a contact number (families share phones).
+        body = (
+            _(
+                "%(partner)s gave this phone number when registering someone on the Learner "
+                "Access Portal in person. It already signs in to an account: if that is you, "
+                "sign in with it at %(site)s. Otherwise you can ignore this message."
+            )
+            % values
+        )
+        return "", body
+    subject = _("You already have an account on the Learner Access Portal")
+    body = "\n\n".join(
+        [
+            what,
+            _(
+                "You already have an account with this e-mail address, so nothing new was "
+                "created. Sign in with it at %(site)s (if you forgot your password, you can "
+                "reset it from the sign-in page)."
+            )
+            % values,
+            _(
+                "To be verified by %(partner)s, sign in and apply to them from your account. "
+                "If this was not you, you can ignore this e-mail."
+            )
+            % values,
+        ]
+    )
+    return subject, body
+
+
+@transaction.atomic
+def account_notice_send(
+    *,
+    user_id: int,
+    channel: str,
+    reason: str,
+    partner_name: str,
+    partner_id: int | None = None,
+    actor_id: int | None = None,
+) -> bool:
+    """Tell the owner of an existing account that staff tried to register or invite them.
+
+    `channel` is "email" (to the account's own real address) or "sms" (to its sign-in phone
+    number). Sends nothing to placeholder addresses (NO_EMAIL_DOMAIN), inactive or erased
+    accounts, or an account told in the last ACCOUNT_NOTICE_INTERVAL (the account row is locked,
+    so concurrent calls cannot both send). The message leaves after commit. Returns whether one
+    was queued.
+    """
+    from .emails import deliverable, email_send
+    from .services import audit_record
+    from .sms import sms_send
+
+    user = User.objects.select_for_update().filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    if channel == "email":
+        if not user.has_real_email or not deliverable(user.email):
+            return False
+    elif channel != "sms" or not user.phone:
+        return False
+    recent = AuditEvent.objects.filter(
+        object_type=user._meta.label_lower,
+        object_id=str(user.pk),
+        action=ACCOUNT_NOTICE_ACTION,
+        created_at__gte=timezone.now() - ACCOUNT_NOTICE_INTERVAL,
+    )
+    if recent.exists():
+        return False
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        subject, body = _account_notice_text(
+            reason=reason, partner_name=partner_name, channel=channel
+        )
+    if channel == "email":
+        email_send(EmailMultiAlternatives(subject, body, to=[user.email]))
+    else:
+        sms_send(to=user.phone, message=body)
+    audit_record(
+        actor=User.objects.filter(pk=actor_id).first() if actor_id else None,
+        action=ACCOUNT_NOTICE_ACTION,
+        target=user,
+        partner_id=partner_id,
+        data={"reason": reason, "channel": channel},
+    )
+    return True
+
+
+def account_notice_queue(
+    *,
+    user_id: int,
+    channel: str,
+    reason: str,
+    partner_name: str,
+    partner_id: int | None = None,
+    actor_id: int | None = None,
+) -> None:
+    """Send the notice from a background job after commit: the staff member's request neither
+    waits for it nor fails with it, and nothing is sent if the request's transaction rolls
+    back."""
+    from .tasks import account_notice_task
+
+    account_notice_task.delay_on_commit(
+        user_id=user_id,
+        channel=channel,
+        reason=reason,
+        partner_name=partner_name,
+        partner_id=partner_id,
+        actor_id=actor_id,
+    )

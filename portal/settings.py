@@ -334,6 +334,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "learners.tasks.learner_data_exports_expire_task",
         "schedule": timedelta(hours=1),
     },
+    "pending-registrations-purge": {
+        "task": "learners.tasks.pending_registrations_purge_task",
+        "schedule": timedelta(hours=1),
+    },
     "enrolment-provider-notices-reconcile": {
         "task": "learners.tasks.enrolment_provider_notices_reconcile_task",
         "schedule": timedelta(hours=1),

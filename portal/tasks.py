@@ -22,3 +22,11 @@ def email_send_task(self, payload: dict) -> None:
 def sessions_clear_expired_task() -> None:
     """Periodic (daily): drop expired sessions, so the sessions table does not grow forever."""
     call_command("clearsessions")
+
+
+@shared_task(autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True, max_retries=5)
+def account_notice_task(**kwargs) -> None:
+    """Tell an account's owner that staff tried to register or invite them (rate-limited)."""
+    from .notify import account_notice_send
+
+    account_notice_send(**kwargs)

@@ -80,7 +80,6 @@ class BulkEnrolmentResult(models.TextChoices):
     ENROLLED = "enrolled", gettext_lazy("Enrolled")
     WAITLISTED = "waitlisted", gettext_lazy("On the waiting list")
     NOT_VERIFIED = "not_verified", gettext_lazy("Not verified by you")
-    UNKNOWN_LEARNER = "unknown_learner", gettext_lazy("Unknown learner")
     UNKNOWN_COURSE = "unknown_course", gettext_lazy("Unknown course")
     ALREADY_ENROLLED = "already_enrolled", gettext_lazy("Already enrolled")
     INVALID = "invalid", gettext_lazy("Invalid")
@@ -122,9 +121,10 @@ REASONS = {
     ),
     "enrolled": gettext_lazy("A seat was given; access is being set up."),
     "waitlisted": gettext_lazy("No seat is free; the learner is on the waiting list."),
-    "unknown_learner": gettext_lazy("No learner account uses this e-mail address."),
+    # The same sentence whether or not the address has an account (docs/decisions/0015).
     "not_verified": gettext_lazy(
-        "This learner has no current verification by your organisation, so you cannot enrol them."
+        "No learner whose current verification is with your organisation uses this e-mail "
+        "address, so nobody was enrolled."
     ),
     "unknown_course": gettext_lazy("No course has this number."),
     "course_unavailable": gettext_lazy("This course is not available."),
@@ -481,18 +481,19 @@ class _BulkEnrolmentRows:
             return R.INVALID, "missing_course"
         if not course_text.isascii() or not course_text.isdigit() or len(course_text) > 18:
             return R.INVALID, "bad_course_number"
+        # The course first: its answer must not depend on whose the address is.
+        course = self._course(int(course_text))
+        if course is None:
+            return R.UNKNOWN_COURSE, "unknown_course"
         learner = (
             User.objects.filter(email__in={email, email.lower()}, role=Role.LEARNER).first()
             or User.objects.filter(email__iexact=email, role=Role.LEARNER).first()
         )
-        if learner is None:
-            return R.UNKNOWN_LEARNER, "unknown_learner"
-        course = self._course(int(course_text))
-        if course is None:
-            return R.UNKNOWN_COURSE, "unknown_course"
-        verification = verification_current_for_learner(learner)
+        verification = verification_current_for_learner(learner) if learner else None
         # enrolment_request uses whichever partner verifies the learner now: a coordinator
-        # enrols only learners their own organisation verified (and pays with its seats).
+        # enrols only learners their own organisation verified (and pays with its seats). No
+        # account, another partner's learner, a staff account: one answer
+        # (docs/decisions/0015), as the coordinator may know only their own learners.
         if verification is None or verification.partner_id != self.job.partner_id:
             return R.NOT_VERIFIED, "not_verified"
         try:

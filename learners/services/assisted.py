@@ -24,6 +24,15 @@ from portal.crypto import encrypt_text
 from portal.models import Role, User
 from portal.services import audit_record
 
+from .assisted_contact import (
+    email_check_typed,
+    email_owner_id,
+    owner_notify,
+    pending_registration_create,
+    pending_registration_details,
+    pending_registration_for_token,
+    phone_owner_id,
+)
 from .profiles import PRIVACY_NOTICE_VERSION, learner_profile_save
 
 # No 0/O, 1/I/L: the code is read off paper and typed on a phone.
@@ -51,27 +60,9 @@ def one_time_password_generate() -> str:
     return "".join(secrets.choice(PASSWORD_ALPHABET) for _i in range(PASSWORD_LENGTH))
 
 
-def _email_in_use(email: str) -> bool:
-    return (
-        User.objects.filter(email__iexact=email).exists()
-        or EmailAddress.objects.filter(email__iexact=email).exists()
-    )
-
-
-def _email_taken_error() -> ValidationError:
-    return ValidationError(
-        {
-            "email": _(
-                "An account already uses this e-mail address. The person can sign in with it "
-                "(or reset their password) and apply to your organisation from their account."
-            )
-        },
-        code="email_taken",
-    )
-
-
-def _create_user_with_code(*, email: str, language: str, password: str) -> User:
-    """A learner account with a fresh unique login code; the unique index settles races."""
+def _create_user_with_code(*, email: str, language: str, password: str) -> User | None:
+    """A learner account with a fresh unique login code; the unique index settles races (None:
+    the address has just been taken by someone else)."""
     for _attempt in range(_CODE_ATTEMPTS):
         code = login_code_generate()
         if User.objects.filter(login_code=code).exists():
@@ -88,9 +79,9 @@ def _create_user_with_code(*, email: str, language: str, password: str) -> User:
         try:
             with transaction.atomic():
                 user.save()
-        except IntegrityError as error:
-            if email and _email_in_use(email):
-                raise _email_taken_error() from error
+        except IntegrityError:
+            if email and email_owner_id(email) is not None:
+                return None  # the address was taken at the same moment: as if it had been before
             continue  # the same code was taken at the same moment: draw again
         return user
     raise RuntimeError("Could not draw an unused login code.")  # pragma: no cover
@@ -108,10 +99,15 @@ def learner_register_assisted(
     phone: str = "",
     case_number: str = "",
     acting_user: User,
-) -> tuple[User, str]:
-    """Create a verified learner for someone a partner met in person.
+) -> tuple[User | None, str]:
+    """Register someone a partner met in person.
 
-    Returns the learner and their one-time password (plaintext, to print once; never stored).
+    Without an e-mail address: creates a verified learner and returns them with their one-time
+    password (plaintext, to print once on the slip; never stored). With one: returns (None, "")
+    whether or not the address already has an account — the staff member must not learn which
+    (docs/decisions/0015). For a free address the registration waits for the person to open the
+    link e-mailed to them (`learner_register_assisted_confirm`); the owner of an existing
+    account is told instead (at most once a day), and nothing is created or changed.
     """
     if not can_review_for(acting_user, partner):
         raise TransitionNotAllowed(_("Only this organisation's staff can register learners."))
@@ -121,13 +117,78 @@ def learner_register_assisted(
         raise ValidationError({"language": _("Choose one of the portal's languages.")})
     # Stored lower-case, as allauth stores the addresses of people who sign up themselves.
     email = (email or "").strip().lower()
-    if email and _email_in_use(email):
-        raise _email_taken_error()
+    email_check_typed(email)
+    details = {
+        "display_name": display_name,
+        "language": language,
+        "country_of_residence": country_of_residence,
+        "displacement_status": displacement_status,
+        "phone": (phone or "").strip(),
+        "case_number": case_number,
+    }
+    email_owner = email_owner_id(email) if email else None
+    phone_owner = phone_owner_id(details["phone"]) if details["phone"] else None
+    if email_owner is not None:
+        owner_notify(user_id=email_owner, channel="email", partner=partner, acting_user=acting_user)
+    if phone_owner is not None and phone_owner != email_owner:
+        # A contact number, never refused (families share a phone); the account that signs in
+        # with it is told, whatever the staff member sees.
+        owner_notify(user_id=phone_owner, channel="sms", partner=partner, acting_user=acting_user)
+    if email:
+        # Everything a registration does, then rolled back — for every address: the same form
+        # errors, the same work and time whether or not the address has an account.
+        _registration_rehearse(partner=partner, acting_user=acting_user, details=details)
+        # The staff member's act, the same for every address (what followed is in the
+        # learner's own events: learner.registered_assisted or account.exists_notice).
+        audit_record(
+            actor=acting_user,
+            action="learner.registration_emailed",
+            partner_id=partner.pk,
+            data={"has_phone": bool(details["phone"])},
+        )
+        if email_owner is None:
+            pending_registration_create(
+                partner=partner, email=email, details=details, acting_user=acting_user
+            )
+        return None, ""
+    return learner_create_verified(partner=partner, email="", acting_user=acting_user, **details)
 
+
+class _Rehearsal(Exception):
+    pass
+
+
+def _registration_rehearse(*, partner: Partner, acting_user: User, details: dict) -> None:
+    """Create the learner in a savepoint and roll it back (its jobs and e-mails go with it).
+    Raises what a real registration would raise."""
+    try:
+        with transaction.atomic():
+            learner_create_verified(partner=partner, email="", acting_user=acting_user, **details)
+            raise _Rehearsal
+    except _Rehearsal:
+        pass
+
+
+def learner_create_verified(
+    *,
+    partner: Partner,
+    email: str,
+    display_name: str,
+    language: str,
+    country_of_residence: str,
+    displacement_status: str,
+    phone: str,
+    case_number: str,
+    acting_user: User,
+) -> tuple[User, str]:
+    """The account, profile and approved in-person application; (learner, one-time password).
+    Call inside a transaction. Raises ValidationError if the address was taken meanwhile."""
     password = one_time_password_generate()
     user = _create_user_with_code(email=email, language=language, password=password)
+    if user is None:
+        raise ValidationError(_("An account already uses this e-mail address."), code="email_taken")
     # Verified without a confirmation e-mail: for a placeholder address nothing can be sent, and
-    # for a real one a staff member took it from the person face to face.
+    # a real one is confirmed by the person opening the link sent to it.
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     # Consent given in person: the staff member went through the privacy notice with them (the
     # form makes them confirm it); it is recorded with the notice's version, as online.
@@ -139,8 +200,8 @@ def learner_register_assisted(
         consent=True,
         acting_user=acting_user,
     )
-    if phone.strip():
-        profile.phone_encrypted = encrypt_text(phone.strip())
+    if phone:
+        profile.phone_encrypted = encrypt_text(phone)
         profile.save(update_fields=["phone_encrypted", "updated_at"])
     audit_record(
         actor=acting_user,
@@ -149,7 +210,7 @@ def learner_register_assisted(
         partner_id=partner.pk,
         data={
             "has_email": bool(email),
-            "has_phone": bool(phone.strip()),
+            "has_phone": bool(phone),
             "consent": "in_person",
             "consent_version": PRIVACY_NOTICE_VERSION,
         },
@@ -165,6 +226,39 @@ def learner_register_assisted(
     )
     application_decide(application=application, decision=Decision.APPROVE, acting_user=acting_user)
     return user, password
+
+
+@transaction.atomic
+def learner_register_assisted_confirm(*, token: str) -> tuple[str, str]:
+    """The person opened the link of an in-person registration: create their account now.
+
+    Returns ("created", one-time password) — shown to them once, as a slip would be; they sign
+    in with their address and it, and choose their own password — ("has_account", "") when the
+    address got an account in the meantime, or ("invalid", "") for an unknown, used or expired
+    link, or one whose staff member may no longer register for the partner. The pending
+    registration is deleted in every case but the first "invalid".
+    """
+    pending = pending_registration_for_token(token, lock=True)
+    if pending is None:
+        return "invalid", ""
+    partner, staff = pending.partner, pending.created_by
+    details = pending_registration_details(pending)
+    email = pending.email
+    pending.delete()
+    if email_owner_id(email) is not None:
+        return "has_account", ""
+    if staff is None or not staff.is_active or not partner.is_active:
+        return "invalid", ""
+    if not can_review_for(staff, partner):
+        return "invalid", ""
+    try:
+        with transaction.atomic():
+            _user, password = learner_create_verified(
+                partner=partner, email=email, acting_user=staff, **details
+            )
+    except ValidationError:
+        return "has_account", ""
+    return "created", password
 
 
 def _assisted_by_partners(partner_ids) -> Exists:

@@ -56,7 +56,7 @@ from portal.models import AuditEvent, Role, User
 from portal.services import audit_record
 from portal.storage import private_storage
 
-from ..models import DataExport, LearnerProfile
+from ..models import DataExport, LearnerProfile, PendingRegistration
 
 logger = logging.getLogger(__name__)
 
@@ -539,6 +539,7 @@ def learner_account_erase(*, user: User, credentials: str, acting_user: User) ->
     # Lines of uploaded CSVs that named the learner (completions, bulk enrolment, invitations).
     ImportRow.objects.filter(values__email__iexact=email).update(values={}, message="")
     InvitationRow.objects.filter(email__iexact=email).update(email="", name="", error="")
+    PendingRegistration.objects.filter(email__iexact=email).delete()  # an unused in-person link
 
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from portal.emails import email_send
 from portal.models import User
+from portal.notify import ACCOUNT_NOTICE_INVITED, account_id_for_email, account_notice_send
 from portal.services import audit_record
 
 from ..errors import TransitionNotAllowed
@@ -125,6 +126,7 @@ REASONS = {
     "name_too_long": gettext_lazy("The name is longer than 200 characters."),
     "unknown_language": gettext_lazy("Unknown language “%(language)s”; use one of: %(codes)s."),
     "repeated_in_file": gettext_lazy("This address is already earlier in the file."),
+    # Only on lines of files uploaded before docs/decisions/0015; no line gets it any more.
     "has_account": gettext_lazy("This address already has an account."),
     "invited_before": gettext_lazy("You invited this address before."),
 }
@@ -174,8 +176,9 @@ def invitation_batch_create(
     """Check the file and every line, store the results, and send the invitations after commit.
 
     A line is invalid (bad e-mail address, unknown language) or a duplicate (the address is
-    earlier in the file, already has an account, or was invited by this partner before);
-    only the rest are sent.
+    earlier in the file, or was invited by this partner before); only the rest are sent.
+    Whether an address has an account is not checked here and never shown: the line is "sent"
+    either way (docs/decisions/0015), and the sending job decides what the person receives.
     """
     if not can_coordinate(acting_user, partner):
         raise TransitionNotAllowed(_("Only a coordinator can invite learners."))
@@ -187,16 +190,7 @@ def invitation_batch_create(
     languages = _language_codes()
 
     checked = [(line, *_check_row(record, languages)) for line, record in records]
-    typed = {email for _line, email, _n, _l, reason in checked if not reason}
-    addresses = {email.lower() for email in typed}
-    # Accounts' addresses are stored as typed at sign-up (allauth lowercases them); asking for
-    # both spellings uses the unique index instead of scanning every account.
-    with_account = {
-        email.lower()
-        for email in User.objects.filter(email__in=typed | addresses).values_list(
-            "email", flat=True
-        )
-    }
+    addresses = {email.lower() for _line, email, _n, _l, reason in checked if not reason}
     invited_before = set(
         InvitationRow.objects.annotate(address=Lower("email"))
         .filter(
@@ -218,8 +212,6 @@ def invitation_batch_create(
         if not reason:
             if address in seen:
                 result, reason = Result.DUPLICATE, "repeated_in_file"
-            elif address in with_account:
-                result, reason = Result.DUPLICATE, "has_account"
             elif address in invited_before:
                 result, reason = Result.DUPLICATE, "invited_before"
             seen.add(address)
@@ -266,6 +258,25 @@ def _invitation_message(row: InvitationRow, partner: Partner) -> EmailMultiAlter
     return EmailMultiAlternatives(subject, body, to=[row.email])
 
 
+def _invitation_or_notice_send(row: InvitationRow, batch: InvitationBatch) -> None:
+    """The invitation, or — for an address that already has an account (a learner of any
+    partner, staff, an admin) — a notice to its owner, in their language, at most once a day:
+    they already have an account, and how to sign in and apply. The coordinator's page says
+    "sent" for both."""
+    owner = account_id_for_email(row.email)
+    if owner is None:
+        email_send(_invitation_message(row, batch.partner))
+        return
+    account_notice_send(
+        user_id=owner,
+        channel="email",
+        reason=ACCOUNT_NOTICE_INVITED,
+        partner_name=batch.partner.name,
+        partner_id=batch.partner_id,
+        actor_id=batch.created_by_id,
+    )
+
+
 def invitation_batch_send(*, batch_id: int) -> int:
     """Send every waiting line of a batch; returns how many were sent by this run.
 
@@ -291,7 +302,7 @@ def invitation_batch_send(*, batch_id: int) -> int:
                 continue  # another run got there first
             row = InvitationRow.objects.get(pk=row_id)
             # Queued on commit of the claim: no claim, no e-mail.
-            email_send(_invitation_message(row, batch.partner))
+            _invitation_or_notice_send(row, batch)
         sent += 1
     with transaction.atomic():
         finished = (

@@ -575,8 +575,8 @@ def test_bulk_enrolment_gives_each_line_its_result(
         4: ("not_verified", "not_verified"),
         5: ("not_verified", "not_verified"),
         6: ("not_verified", "not_verified"),
-        7: ("unknown_learner", "unknown_learner"),
-        8: ("unknown_learner", "unknown_learner"),
+        7: ("not_verified", "not_verified"),
+        8: ("not_verified", "not_verified"),
         9: ("unknown_course", "unknown_course"),
         10: ("already_enrolled", "already_enrolled"),
         11: ("invalid", "invalid_email"),
@@ -593,7 +593,7 @@ def test_bulk_enrolment_gives_each_line_its_result(
 
     page = client.get(response["Location"])
     body = page.content.decode()
-    assert "no current verification by your organisation" in body
+    assert "No learner whose current verification is with your organisation" in body
     report = client.get(
         reverse("seats:bulk_enrolment_errors", kwargs={"slug": partner.slug, "job_id": job.pk})
     )

@@ -2,6 +2,7 @@
 login code and a one-time password, and the learner signs in with them and picks a password."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -9,13 +10,16 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
 
-from learners.models import LearnerProfile
+from learners.models import LearnerProfile, PendingRegistration
 from learners.services.assisted import (
     LOGIN_CODE_ALPHABET,
     learner_register_assisted,
     learner_reset_one_time_password,
 )
+from learners.services.assisted_contact import pending_registrations_purge
 from partners.errors import TransitionNotAllowed
 from partners.models import Application, ApplicationStatus, StaffRole
 from partners.services.applications import (
@@ -200,34 +204,181 @@ def test_slip_page_without_a_registration_says_there_is_nothing_to_show(staff_cl
     assert "no access slip" in response.content.decode()
 
 
+LINK_RE = re.compile(r"(https?://\S+/welcome/([\w-]+)/)")
+
+
+def register_with_email(client, partner, capture, **overrides):
+    """Registers through the page with an e-mail address; returns the staff member's response."""
+    data = form_data(email="Nour@Example.org", phone="", case_number="", language="fr")
+    data.update(overrides)
+    with capture(execute=True):
+        return client.post(register_url(partner), data)
+
+
+def link_in(mailoutbox):
+    [message] = [m for m in mailoutbox if "/welcome/" in m.body]
+    return LINK_RE.search(message.body).group(1), message
+
+
 @pytest.mark.django_db
-def test_staff_register_a_learner_with_an_email_address(staff_client, partner):
-    learner, code, password = register_and_read_slip(
-        staff_client, partner, email="Nour@Example.org", phone="", case_number=""
+def test_with_an_email_address_the_person_creates_their_account_from_an_emailed_link(
+    staff_client,
+    partner,
+    reviewer,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
+):
+    import learners.services.assisted_contact as contact
+
+    languages = []
+    real_gettext = contact._
+    monkeypatch.setattr(
+        contact, "_", lambda text: languages.append(get_language()) or real_gettext(text)
     )
-    assert learner.email == "nour@example.org"
-    assert learner.has_real_email
+    response = register_with_email(staff_client, partner, django_capture_on_commit_callbacks)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("assisted:contacted", args=[partner.slug])
+    # Nothing exists until the person opens the link: the staff member learns nothing yet.
+    assert not User.objects.filter(email="nour@example.org").exists()
+    assert not Application.objects.exists()
+    pending = PendingRegistration.objects.get()
+    assert pending.email == "nour@example.org"
+    assert "Amal" not in pending.details_encrypted
+    link, message = link_in(mailoutbox)
+    assert message.to == ["nour@example.org"]
+    assert set(languages) == {"fr"}  # written in the language chosen on the form
+    assert "no access slip" in staff_client.get(slip_url(partner)).content.decode()
+
+    person = Client()
+    page = person.get(link)
+    assert page.status_code == 200 and partner.name in page.content.decode()
+    assert not User.objects.filter(email="nour@example.org").exists()  # a GET changes nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        created = person.post(link)
+    assert created.status_code == 200
+    assert "no-store" in created["Cache-Control"]
+    [password] = SECRET_RE.findall(created.content.decode())
+    learner = User.objects.get(email="nour@example.org")
+    assert learner.is_learner and learner.password_is_temporary and learner.language == "fr"
     assert EmailAddress.objects.get(user=learner).verified
-    assert LearnerProfile.objects.get(user=learner).phone_encrypted == ""
     application = Application.objects.get(learner=learner)
-    assert application.case_number_encrypted == ""
-    # Either the e-mail address or the code signs them in.
-    assert sign_in(Client(), "nour@example.org", password).status_code == 302
-    assert sign_in(Client(), code, password).status_code == 302
+    assert application.assisted and application.status == ApplicationStatus.APPROVED
+    assert application.decided_by == reviewer
+    assert LearnerProfile.objects.get(user=learner).display_name == "Amal Haddad"
+    assert not PendingRegistration.objects.exists()
+    # They sign in with their address and that password, and choose their own at once.
+    assert sign_in(person, "Nour@Example.org", password).status_code == 302
+    assert person.get(reverse("portal:home"))["Location"] == reverse("account_change_password")
+    changed = person.post(
+        reverse("account_change_password"),
+        {"oldpassword": password, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert changed.status_code == 302
+    learner.refresh_from_db()
+    assert not learner.password_is_temporary and learner.check_password(NEW_PASSWORD)
+    assert learner_is_verified(learner)
+    # The link works once.
+    again = Client().post(link)
+    assert "does not work any more" in again.content.decode()
 
 
 @pytest.mark.django_db
-def test_an_email_already_in_use_is_refused_clearly_and_nothing_is_created(staff_client, partner):
-    LearnerFactory(email="taken@example.org")
+def test_an_expired_or_unknown_link_creates_nothing(
+    staff_client, partner, mailoutbox, django_capture_on_commit_callbacks
+):
+    register_with_email(staff_client, partner, django_capture_on_commit_callbacks)
+    link, _message = link_in(mailoutbox)
+    PendingRegistration.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    for url in (link, reverse("learners:assisted_confirm", args=["made-up-token"])):
+        assert "does not work any more" in Client().get(url).content.decode()
+        assert "does not work any more" in Client().post(url).content.decode()
+    assert not User.objects.filter(email="nour@example.org").exists()
+    assert pending_registrations_purge() == 1
+    assert not PendingRegistration.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_address_that_got_an_account_meanwhile_is_told_to_sign_in(
+    staff_client, partner, mailoutbox, django_capture_on_commit_callbacks
+):
+    register_with_email(staff_client, partner, django_capture_on_commit_callbacks)
+    link, _message = link_in(mailoutbox)
+    LearnerFactory(email="nour@example.org")
     users = User.objects.count()
-    response = staff_client.post(register_url(partner), form_data(email="TAKEN@example.org"))
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert "An account already uses this e-mail address" in page
-    assert 'value="Amal Haddad"' in page  # what was typed is kept
+    page = Client().post(link).content.decode()
+    assert "already has an account" in page
     assert User.objects.count() == users
-    assert not LearnerProfile.objects.exists()
-    assert not Application.objects.filter(assisted=True).exists()
+    assert not Application.objects.exists()
+    assert not PendingRegistration.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_link_of_a_staff_member_who_left_the_partner_creates_nothing(
+    staff_client, partner, reviewer, mailoutbox, django_capture_on_commit_callbacks
+):
+    register_with_email(staff_client, partner, django_capture_on_commit_callbacks)
+    link, _message = link_in(mailoutbox)
+    reviewer.memberships.all().delete()
+    assert "does not work any more" in Client().post(link).content.decode()
+    assert not User.objects.filter(email="nour@example.org").exists()
+
+
+@pytest.mark.django_db
+def test_someone_signed_in_is_asked_to_sign_out_before_using_a_link(
+    staff_client, partner, mailoutbox, django_capture_on_commit_callbacks
+):
+    register_with_email(staff_client, partner, django_capture_on_commit_callbacks)
+    link, _message = link_in(mailoutbox)
+    page = staff_client.post(link).content.decode()
+    assert "Sign out, then open the link" in page
+    assert PendingRegistration.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_address_gets_at_most_one_link_a_day_however_many_staff_register_it(
+    staff_client, partner, mailoutbox, django_capture_on_commit_callbacks
+):
+    register_with_email(staff_client, partner, django_capture_on_commit_callbacks)
+    first, _message = link_in(mailoutbox)
+    # The same partner again (a corrected name): the details change, no second e-mail.
+    register_with_email(
+        staff_client, partner, django_capture_on_commit_callbacks, display_name="Nour Haddad"
+    )
+    # Another partner the same day: dropped.
+    other = PartnerFactory(countries=["LB"])
+    other_staff = MembershipFactory(partner=other, role=StaffRole.REVIEWER).user
+    give_totp(other_staff)
+    other_client = Client()
+    other_client.force_login(other_staff)
+    register_with_email(other_client, other, django_capture_on_commit_callbacks)
+    assert len([m for m in mailoutbox if "/welcome/" in m.body]) == 1
+    assert PendingRegistration.objects.get().partner == partner
+
+    # A day later a new registration replaces the link.
+    PendingRegistration.objects.update(created_at=timezone.now() - timedelta(days=1, minutes=1))
+    mailoutbox.clear()
+    register_with_email(other_client, other, django_capture_on_commit_callbacks)
+    second, _message = link_in(mailoutbox)
+    assert PendingRegistration.objects.get().partner == other
+    assert "does not work any more" in Client().get(first).content.decode()
+    assert "Your account is ready" in Client().post(second).content.decode()
+    learner = User.objects.get(email="nour@example.org")
+    assert Application.objects.get(learner=learner).partner == other
+
+
+@pytest.mark.django_db
+def test_the_newer_details_of_the_same_partner_are_used(
+    staff_client, partner, mailoutbox, django_capture_on_commit_callbacks
+):
+    register_with_email(staff_client, partner, django_capture_on_commit_callbacks)
+    link, _message = link_in(mailoutbox)
+    register_with_email(
+        staff_client, partner, django_capture_on_commit_callbacks, display_name="Nour Haddad"
+    )
+    Client().post(link)
+    learner = User.objects.get(email="nour@example.org")
+    assert LearnerProfile.objects.get(user=learner).display_name == "Nour Haddad"
 
 
 @pytest.mark.django_db

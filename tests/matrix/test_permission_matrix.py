@@ -51,6 +51,7 @@ GET_MATRIX = {
     # Only the owner, while the application waits for the partner.
     "learners:documents_add": row("login", 200, 404, 404, 404, 404, 404),
     "learners:join": PUBLIC,
+    "learners:assisted_confirm": PUBLIC,
     # A learner's own data: nobody else's can be named (no export is ready in this world).
     "learners:data": LEARNER_ONLY,
     "learners:data_download": row("login", 404, 404, 404, 404, 404, 404),
@@ -86,6 +87,7 @@ GET_MATRIX = {
     "partners:document_download": STAFF_OF_A,
     "assisted:register": STAFF_OF_A,
     "assisted:slip": STAFF_OF_A,
+    "assisted:contacted": STAFF_OF_A,
     "assisted:new_password": POST_ONLY,
     # Machine clients: sessions count for nothing, only a partner API key.
     "api:applications": API_KEY_ONLY,

@@ -69,7 +69,8 @@ def test_upload_sends_each_valid_line_once_and_reports_the_rest(
         "not-an-email": (Result.INVALID, "invalid_email"),
         "x@example.org": (Result.INVALID, "unknown_language"),
         "AMINA@example.org": (Result.DUPLICATE, "repeated_in_file"),
-        "has.account@example.org": (Result.DUPLICATE, "has_account"),
+        # Staff are not told that the address has an account (docs/decisions/0015).
+        "has.account@example.org": (Result.SENT, ""),
         "plain@example.org": (Result.SENT, ""),
     }
     assert batch.total == 7
@@ -77,11 +78,15 @@ def test_upload_sends_each_valid_line_once_and_reports_the_rest(
     assert batch.status == InvitationBatch.Status.DONE
     assert sorted(m.to[0] for m in mailoutbox) == [
         "amina@example.org",
+        "has.account@example.org",
         "jean@example.org",
         "plain@example.org",
     ]
     join = f"{settings.SITE_URL.rstrip('/')}/join/hope/"
-    assert all(join in m.body for m in mailoutbox)
+    # The account's owner is told they already have one, instead of being invited again.
+    notice = next(m for m in mailoutbox if m.to == ["has.account@example.org"])
+    assert "already have an account" in notice.body and join not in notice.body
+    assert all(join in m.body for m in mailoutbox if m is not notice)
     by_address = {m.to[0]: m for m in mailoutbox}
     assert "Amina" in by_address["amina@example.org"].body
     assert batch.rows.get(email="jean@example.org").language == "fr"
@@ -89,7 +94,7 @@ def test_upload_sends_each_valid_line_once_and_reports_the_rest(
     # The results page explains each line.
     page = client.get(response.url).content.decode()
     assert "already earlier in the file" in page
-    assert "already has an account" in page
+    assert "already has an account" not in page
     assert "Unknown language" in page
     assert "not a valid e-mail address" in page
     assert AuditEvent.objects.filter(action="invitation_batch.created").exists()
@@ -277,7 +282,7 @@ def _batch_with_rows(partner, n):
             line=i + 2,
             email=f"p{i}@example.org",
             result=[Result.SENT, Result.DUPLICATE, Result.INVALID][i % 3],
-            error="" if i % 3 == 0 else ("has_account" if i % 3 == 1 else "invalid_email"),
+            error="" if i % 3 == 0 else ("repeated_in_file" if i % 3 == 1 else "invalid_email"),
         )
         for i in range(n)
     )

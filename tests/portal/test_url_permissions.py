@@ -19,6 +19,8 @@ PUBLIC = {
     "healthz",
     "set_language",
     "learners:join",
+    # The link e-mailed to someone registered in person with an address (a secret token).
+    "learners:assisted_confirm",
     "courses:catalogue",
     "courses:course",
     # Machine clients authenticate with a partner API key: a stranger gets a JSON 401.
