@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partners.permissions import can_coordinate
+from partners.reach import learner_in_reach
 from partners.selectors import verification_current_for_learner
 from portal.models import User
 from portal.services import audit_record
@@ -260,7 +261,9 @@ def enrolment_revoke(*, enrolment: Enrolment, reason: str, acting_user: User) ->
         .select_related("course__provider")
         .get(pk=enrolment.pk)
     )
-    if not can_coordinate(acting_user, enrolment.partner_id):
+    if not can_coordinate(acting_user, enrolment.partner_id) or not learner_in_reach(
+        partner=enrolment.partner_id, learner_id=enrolment.learner_id
+    ):
         raise EnrolmentNotAllowed(_("Only a coordinator of the partner can withdraw access."))
     if enrolment.status not in (
         EnrolmentStatus.REQUESTED,

@@ -350,7 +350,7 @@ def test_staff_cannot_reset_the_password_of_a_learner_who_signed_up_themselves(
     url = reverse("assisted:new_password", args=[partner.slug, learner.pk])
     assert staff_client.post(url).status_code == 404
     with pytest.raises(TransitionNotAllowed):
-        learner_reset_one_time_password(learner=learner, acting_user=reviewer)
+        learner_reset_one_time_password(learner=learner, partner=partner, acting_user=reviewer)
 
 
 @pytest.mark.django_db
@@ -366,7 +366,7 @@ def test_staff_of_another_partner_cannot_reset_a_learners_password(staff_client,
     assert browser.post(own_slug).status_code == 404
     assert browser.post(their_slug).status_code == 404
     with pytest.raises(TransitionNotAllowed):
-        learner_reset_one_time_password(learner=learner, acting_user=stranger)
+        learner_reset_one_time_password(learner=learner, partner=other, acting_user=stranger)
 
 
 # --- who may open these pages -------------------------------------------------------------------
