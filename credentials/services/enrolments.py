@@ -97,7 +97,16 @@ def enrolment_request(*, learner: User, course: Course, acting_user: User) -> En
     if not course.is_active or not course.provider.is_active:
         raise EnrolmentNotAllowed(_("This course is not available."), code="inactive")
     verification = verification_current_for_learner(learner)
-    if verification is None:
+    # Someone else enrolling the learner (a coordinator's bulk enrolment) must be staff of the
+    # partner that verifies them now, and the learner must be within its reach (partners/reach.py).
+    on_behalf = acting_user.pk != learner.pk
+    if verification is None or (
+        on_behalf
+        and not (
+            can_coordinate(acting_user, verification.partner_id)
+            and learner_in_reach(partner=verification.partner_id, learner_id=learner.pk)
+        )
+    ):
         raise EnrolmentNotAllowed(
             _("Only learners with a current verification can enrol."), code="not_verified"
         )

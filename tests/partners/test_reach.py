@@ -285,3 +285,27 @@ def test_queue_and_api_cost_the_same_queries_with_learners_who_moved(
     with django_assert_num_queries(2):
         listing = machine.get("/api/v1/applications/", {"page_size": 200}, headers=headers)
     assert len(listing.json()["results"]) == len(stayed)
+
+
+def test_staff_enrol_a_learner_only_for_the_partner_that_has_them(a, b):
+    from credentials.models import Enrolment
+    from credentials.services.enrolments import enrolment_request
+    from tests.credentials.factories import CourseFactory
+
+    learner = LearnerFactory()
+    application(learner, a, S.APPROVED, days_ago=3)
+    course = CourseFactory(provider__access_method="open")
+    for acting in (staff_of(b, StaffRole.COORDINATOR), staff_of(a, StaffRole.REVIEWER)):
+        with pytest.raises(EnrolmentNotAllowed):
+            enrolment_request(learner=learner, course=course, acting_user=acting)
+    learner.is_active = False
+    learner.save(update_fields=["is_active"])
+    with pytest.raises(EnrolmentNotAllowed):
+        enrolment_request(
+            learner=learner, course=course, acting_user=staff_of(a, StaffRole.COORDINATOR)
+        )
+    assert not Enrolment.objects.exists()
+    learner.is_active = True
+    learner.save(update_fields=["is_active"])
+    coordinator = staff_of(a, StaffRole.COORDINATOR)
+    assert enrolment_request(learner=learner, course=course, acting_user=coordinator).partner == a
