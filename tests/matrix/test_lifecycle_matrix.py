@@ -296,3 +296,32 @@ def test_partner_api_decisions_are_refused_out_of_reach_and_change_nothing(lifec
                 expected[name, key, owner] = 409 if key == owner == learner.reach else 404
     assert actual == expected
     assert state() == before
+
+
+def test_bulk_enrolment_enrols_only_learners_verified_by_the_coordinators_partner_now(
+    lifecycle, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.credentials.factories import CourseFactory
+
+    course = CourseFactory(provider__access_method="open")
+    people = lifecycle.learners.values()
+    lines = "".join(f"{learner.user.email},{course.pk}\n" for learner in people)
+    enrolled = {}
+    for coordinator, slug in (("coordinator_a", A), ("coordinator_b", B)):
+        upload = SimpleUploadedFile("learners.csv", f"email,course\n{lines}".encode(), "text/csv")
+        with django_capture_on_commit_callbacks(execute=True):
+            response = staff(lifecycle, coordinator).post(
+                reverse("seats:bulk_enrolment", args=[slug]), {"csv_file": upload}
+            )
+        assert response.status_code == 302, coordinator
+        enrolled[slug] = set(
+            Enrolment.objects.filter(course=course, partner__slug=slug).values_list(
+                "learner_id", flat=True
+            )
+        )
+    by_name = {learner.user.pk: name for name, learner in lifecycle.learners.items()}
+    # Only a current verification counts: approved by the partner and still valid.
+    assert {by_name[pk] for pk in enrolled[A]} == {"signed_in_a"}
+    assert {by_name[pk] for pk in enrolled[B]} == {"moved_to_b", "rejected_a_then_b"}
