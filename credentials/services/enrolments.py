@@ -26,6 +26,7 @@ from ..models import (
     EnrolmentStatus,
     SeatAllocation,
 )
+from ..permissions import can_revoke_enrolment
 from .seats import allocation_for, seat_claim, seat_release, seat_thresholds_check
 
 # An enrolment still requested/provisioning after this long had its job lost: send it again.
@@ -270,9 +271,7 @@ def enrolment_revoke(*, enrolment: Enrolment, reason: str, acting_user: User) ->
         .select_related("course__provider")
         .get(pk=enrolment.pk)
     )
-    if not can_coordinate(acting_user, enrolment.partner_id) or not learner_in_reach(
-        partner=enrolment.partner_id, learner_id=enrolment.learner_id
-    ):
+    if not can_revoke_enrolment(acting_user, enrolment):
         raise EnrolmentNotAllowed(_("Only a coordinator of the partner can withdraw access."))
     if enrolment.status not in (
         EnrolmentStatus.REQUESTED,
