@@ -5,6 +5,7 @@ programme admins allocate seats and import codes, and never see individual learn
 """
 
 from partners.permissions import can_coordinate, can_manage_partners
+from partners.reach import learner_in_reach
 from partners.selectors import verification_current_for_learner
 from portal.models import User
 
@@ -26,7 +27,11 @@ def can_see_partner_enrolments(user: User, partner_id: int) -> bool:
 
 
 def can_revoke_enrolment(user: User, enrolment: Enrolment) -> bool:
-    return can_coordinate(user, enrolment.partner_id)
+    """A coordinator of the enrolment's partner, while the learner is still with it (their
+    current application is the partner's: partners/reach.py)."""
+    return can_coordinate(user, enrolment.partner_id) and learner_in_reach(
+        partner=enrolment.partner_id, learner_id=enrolment.learner_id
+    )
 
 
 def can_manage_seats(user: User) -> bool:

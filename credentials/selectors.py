@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 
 from partners.models import Partner
 from partners.permissions import can_manage_partners
+from partners.reach import in_reach
 from partners.selectors import partner_get_for_staff_or_404
 from portal.cache import version_replace, versioned_get_or_build
 from portal.models import User
@@ -199,10 +200,19 @@ class EnrolmentList:
     total: int
 
 
+def _enrolments_in_reach(partner: Partner) -> QuerySet[Enrolment]:
+    """The partner's enrolments of learners still with it (their current application is the
+    partner's: partners/reach.py). Those of someone who has since applied elsewhere stay in the
+    seat numbers (seat_usage_for_partner) but no longer in any list or page."""
+    return in_reach(
+        Enrolment.objects.filter(partner=partner), partner=partner, learner_field="learner"
+    )
+
+
 def enrolments_for_coordinator(partner: Partner, *, status: str, page_number) -> EnrolmentList:
-    """The partner's enrolments, newest first, with learner and course: three queries (the
-    counts by status, the page's count, the page)."""
-    base = Enrolment.objects.filter(partner=partner)
+    """The partner's enrolments of learners still with it, newest first, with learner and
+    course: three queries (the counts by status, the page's count, the page)."""
+    base = _enrolments_in_reach(partner)
     counts = dict.fromkeys(EnrolmentStatus.values, 0)
     counts.update(
         {row["status"]: row["n"] for row in base.values("status").annotate(n=Count("id"))}
@@ -217,9 +227,8 @@ def enrolment_get_for_coordinator_or_404(user: User, partner: Partner, pk: int) 
     if not can_see_partner_enrolments(user, partner.pk):
         raise Http404
     return get_object_or_404(
-        Enrolment.objects.select_related("learner", "course__provider", "access_code"),
+        _enrolments_in_reach(partner).select_related("learner", "course__provider", "access_code"),
         pk=pk,
-        partner=partner,
     )
 
 

@@ -21,6 +21,7 @@ from portal.models import User
 from .forms_assisted import AssistedRegistrationForm
 from .services.assisted import (
     assisted_learner_get_for_staff_or_404,
+    learner_password_resettable,
     learner_register_assisted,
     learner_register_assisted_confirm,
     learner_reset_one_time_password,
@@ -93,6 +94,7 @@ def slip(request: HttpRequest, slug: str) -> HttpResponse:
         "learner": learner,
         "login_code": login_code_display(learner.login_code or ""),
         "password": password,
+        "can_issue_password": learner_password_resettable(learner),
         "site_url": site,
         "site_host": urlsplit(site).netloc or site,
     }
@@ -127,7 +129,9 @@ def new_password(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
         user=request.user, partner=partner, learner_id=user_id
     )
     try:
-        password = learner_reset_one_time_password(learner=learner, acting_user=request.user)
+        password = learner_reset_one_time_password(
+            learner=learner, partner=partner, acting_user=request.user
+        )
     except TransitionNotAllowed as error:
         raise Http404 from error
     _remember_for_slip(request, partner, learner, password)

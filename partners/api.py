@@ -39,6 +39,7 @@ from .models import (
     RejectionReason,
 )
 from .permissions import membership_for
+from .reach import applications_in_reach
 from .services.api_keys import api_key_authenticate
 from .services.applications import Decision, application_decide
 
@@ -117,8 +118,10 @@ class PartnerApiView(portal_api_keys.KnownQueryParametersOnly, APIView):
 
 
 def _applications_of_partner(partner_id: int) -> QuerySet[Application]:
-    """A partner's applications with their live document count; one query per page."""
-    return Application.objects.filter(partner_id=partner_id).annotate(
+    """A partner's applications with their live, rebuilt document count; one query per page.
+    Only those of learners still with the partner (partners/reach.py): an older application of
+    someone who has since applied elsewhere is a 404, like one that does not exist."""
+    return applications_in_reach(partner_id).annotate(
         document_count=Count(
             "documents",
             filter=Q(documents__purged_at__isnull=True, documents__state=DocumentState.READY),

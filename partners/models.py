@@ -203,6 +203,10 @@ class Application(models.Model):
             # The review queue: one partner's applications in a status, oldest first.
             models.Index(fields=["partner", "status", "submitted_at", "id"]),
             models.Index(fields=["status", "verified_until"]),
+            # A learner's current (latest) application: who may reach them (partners/reach.py).
+            models.Index(
+                fields=["learner", "-created_at", "-id"], name="application_learner_latest"
+            ),
         ]
 
     def __str__(self) -> str:

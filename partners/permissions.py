@@ -1,6 +1,7 @@
 """Who may do what with partners and applications — one place for views, selectors, API, admin."""
 
 from .models import Application, Membership, Partner, StaffRole
+from .reach import application_in_reach
 
 
 def membership_for(user, partner: Partner | int) -> Membership | None:
@@ -32,7 +33,9 @@ def can_coordinate(user, partner: Partner | int) -> bool:
 
 
 def can_review_application(user, application: Application) -> bool:
-    return can_review_for(user, application.partner_id)
+    """Staff of the application's partner, while its learner is still with the partner (their
+    current application is this partner's: partners/reach.py)."""
+    return can_review_for(user, application.partner_id) and application_in_reach(application)
 
 
 def is_own_application(user, application: Application) -> bool:

@@ -26,6 +26,7 @@ from .models import (
     Partner,
 )
 from .permissions import can_review_for, partner_ids_for_staff
+from .reach import application_in_reach, applications_in_reach
 from .services.applications import case_number_hash
 
 QUEUE_PAGE_SIZE = 25
@@ -112,9 +113,10 @@ def application_queue(
 
     Search is exact: by case number (through its keyed hash) or by the learner's e-mail.
     Costs two queries (the page, the counts; the counts are cached, see _queue_counts), and one
-    more for the "All" tab, whatever the size of the queue.
+    more for the "All" tab, whatever the size of the queue. Only learners still with the partner
+    appear, and are counted (partners/reach.py).
     """
-    base = Application.objects.filter(partner=partner)
+    base = applications_in_reach(partner)
     if filters.country:
         base = base.filter(country_of_residence=filters.country)
     if filters.older_than_days:
@@ -212,11 +214,14 @@ def _queue_counts(base: QuerySet[Application], *, partner: Partner, filters: Que
 
 
 def application_get_for_reviewer_or_404(user: User, pk: int, partner: Partner) -> Application:
-    """404 both for "missing" and "not yours": an applicant's existence is itself sensitive."""
+    """404 both for "missing" and "not yours": an applicant's existence is itself sensitive.
+    "Not yours" includes an application of a learner who has since applied to another partner."""
     if not can_review_for(user, partner):
         raise Http404
     return get_object_or_404(
-        Application.objects.select_related("learner", "partner", "decided_by").prefetch_related(
+        applications_in_reach(partner)
+        .select_related("learner", "partner", "decided_by")
+        .prefetch_related(
             Prefetch("documents", queryset=EvidenceDocument.objects.order_by("uploaded_at", "pk"))
         ),
         pk=pk,
@@ -264,7 +269,8 @@ def learner_has_open_application(user: User) -> bool:
 
 
 def document_get_for_download_or_404(user: User, pk: int) -> EvidenceDocument:
-    """The owner learner, or staff of the application's partner; 404 for anyone else.
+    """The owner learner, or staff of the application's partner while the learner is still with
+    it (partners/reach.py); 404 for anyone else.
 
     Only a rebuilt document can be downloaded: one still being checked (whose original waits in
     quarantine, or, stored before rebuilding existed, is still the learner's file) or one that
@@ -276,7 +282,9 @@ def document_get_for_download_or_404(user: User, pk: int) -> EvidenceDocument:
         state=DocumentState.READY,
     )
     application = document.application
-    if application.learner_id == user.pk or can_review_for(user, application.partner_id):
+    if application.learner_id == user.pk:
+        return document
+    if can_review_for(user, application.partner_id) and application_in_reach(application):
         return document
     raise Http404
 

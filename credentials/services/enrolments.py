@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partners.permissions import can_coordinate
+from partners.reach import learner_in_reach
 from partners.selectors import verification_current_for_learner
 from portal.models import User
 from portal.services import audit_record
@@ -25,6 +26,7 @@ from ..models import (
     EnrolmentStatus,
     SeatAllocation,
 )
+from ..permissions import can_revoke_enrolment
 from .seats import allocation_for, seat_claim, seat_release, seat_thresholds_check
 
 # An enrolment still requested/provisioning after this long had its job lost: send it again.
@@ -96,7 +98,16 @@ def enrolment_request(*, learner: User, course: Course, acting_user: User) -> En
     if not course.is_active or not course.provider.is_active:
         raise EnrolmentNotAllowed(_("This course is not available."), code="inactive")
     verification = verification_current_for_learner(learner)
-    if verification is None:
+    # Someone else enrolling the learner (a coordinator's bulk enrolment) must be staff of the
+    # partner that verifies them now, and the learner must be within its reach (partners/reach.py).
+    on_behalf = acting_user.pk != learner.pk
+    if verification is None or (
+        on_behalf
+        and not (
+            can_coordinate(acting_user, verification.partner_id)
+            and learner_in_reach(partner=verification.partner_id, learner_id=learner.pk)
+        )
+    ):
         raise EnrolmentNotAllowed(
             _("Only learners with a current verification can enrol."), code="not_verified"
         )
@@ -260,7 +271,7 @@ def enrolment_revoke(*, enrolment: Enrolment, reason: str, acting_user: User) ->
         .select_related("course__provider")
         .get(pk=enrolment.pk)
     )
-    if not can_coordinate(acting_user, enrolment.partner_id):
+    if not can_revoke_enrolment(acting_user, enrolment):
         raise EnrolmentNotAllowed(_("Only a coordinator of the partner can withdraw access."))
     if enrolment.status not in (
         EnrolmentStatus.REQUESTED,

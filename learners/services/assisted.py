@@ -9,6 +9,7 @@ import secrets
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -18,7 +19,8 @@ from django.utils.translation import gettext as _
 
 from partners.errors import TransitionNotAllowed
 from partners.models import Application, ApplicationStatus, Partner
-from partners.permissions import can_review_for, partner_ids_for_staff
+from partners.permissions import can_review_for
+from partners.reach import learners_in_reach
 from partners.services.applications import Decision, application_decide, application_submit
 from portal.crypto import encrypt_text
 from portal.models import Role, User
@@ -42,8 +44,10 @@ PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105 (an alphabet
 PASSWORD_LENGTH = 12
 _CODE_ATTEMPTS = 10
 
-# A verification that came from an in-person registration, which staff may re-issue a
-# one-time password for. Expired ones count: the person still needs to sign in to renew.
+# A verification that came from an in-person registration. Expired ones count: the person still
+# needs to sign in to renew. This only says the partner registered them; whether its staff may
+# still reach them is partners/reach.py (their current application is with the partner), and
+# whether a one-time password may be issued is learner_password_resettable().
 _RESETTABLE_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.EXPIRED)
 
 
@@ -261,57 +265,75 @@ def learner_register_assisted_confirm(*, token: str) -> tuple[str, str]:
     return "created", password
 
 
-def _assisted_by_partners(partner_ids) -> Exists:
+def _assisted_by_partner(partner_id: int) -> Exists:
     return Exists(
         Application.objects.filter(
             learner=OuterRef("pk"),
-            partner_id__in=partner_ids,
+            partner_id=partner_id,
             assisted=True,
             status__in=_RESETTABLE_STATUSES,
         )
     )
+
+
+def _assisted_learners_in_reach(partner: Partner):
+    """Learners this partner registered in person, while they are still with it (their
+    current application is the partner's: partners/reach.py)."""
+    return learners_in_reach(partner).filter(_assisted_by_partner(partner.pk))
 
 
 def assisted_learner_get_for_staff_or_404(*, user: User, partner: Partner, learner_id: int) -> User:
-    """A learner this partner registered in person and verified; 404 for anyone else."""
+    """A learner this partner registered in person and who is still with it; 404 for anyone
+    else (someone since verified by another partner, or erased, included)."""
     if not can_review_for(user, partner):
         raise Http404
-    return get_object_or_404(
-        User.objects.filter(role=Role.LEARNER).filter(_assisted_by_partners([partner.pk])),
-        pk=learner_id,
-    )
+    return get_object_or_404(_assisted_learners_in_reach(partner), pk=learner_id)
+
+
+def learner_password_resettable(learner: User) -> bool:
+    """Whether staff may still issue a one-time password for this account: only while nobody
+    has ever signed in to it and its password is still one staff issued.
+
+    `last_login` is the signal: Django sets it at every sign-in (django.contrib.auth's
+    update_last_login on user_logged_in, whichever way the person signed in), nothing but
+    erasure clears it, and it does not depend on how a password was later changed. From the
+    first sign-in the account holds the learner's own doings (applications to other partners,
+    enrolments, their data), so a new password from staff would hand all of it to whoever holds
+    the slip. `password_is_temporary` is checked too: False means the learner chose their own
+    password (or signed up themselves), whatever last_login says.
+    """
+    return learner.is_active and learner.last_login is None and learner.password_is_temporary
 
 
 @transaction.atomic
-def learner_reset_one_time_password(*, learner: User, acting_user: User) -> str:
-    """Issue a new one-time password (for a lost slip). Returns it, to print once.
+def learner_reset_one_time_password(*, learner: User, partner: Partner, acting_user: User) -> str:
+    """Issue a new one-time password (for a slip lost before the first sign-in). Returns it,
+    to print once.
 
-    Only staff of a partner that registered and verified this learner in person may: a learner
-    who signed up themselves has an e-mail address to reset their password with, and staff must
-    not be able to take over such an account.
+    Only staff of the partner that registered this learner in person, while the learner is
+    still with it, and only until someone first signs in to the account
+    (learner_password_resettable): a learner who signed up themselves, or who has signed in,
+    resets their own password, and staff must never be able to take over an account.
     """
-    registered_by = (
-        Application.objects.filter(
-            learner_id=learner.pk,
-            partner_id__in=partner_ids_for_staff(acting_user),
-            assisted=True,
-            status__in=_RESETTABLE_STATUSES,
-        )
-        .order_by("-created_at", "-pk")
-        .values_list("partner_id", flat=True)
-        .first()
-    )
-    if not learner.is_learner or registered_by is None:
-        raise TransitionNotAllowed(_("You cannot issue a password for this learner."))
-    learner = User.objects.select_for_update().get(pk=learner.pk)
+    refused = TransitionNotAllowed(_("You cannot issue a password for this learner."))
+    if not can_review_for(acting_user, partner):
+        raise refused
+    # Locked first, then checked: a sign-in (which writes last_login) waits for this to end.
+    locked = _assisted_learners_in_reach(partner).select_for_update(of=("self",))
+    learner = locked.filter(pk=learner.pk).first()
+    if learner is None or not learner_password_resettable(learner):
+        raise refused
     password = one_time_password_generate()
-    learner.set_password(password)
-    learner.password_is_temporary = True
-    learner.save(update_fields=["password", "password_is_temporary"])
+    # Conditional on the same facts, in the database: whatever reached the row first wins.
+    changed = User.objects.filter(
+        pk=learner.pk, is_active=True, last_login__isnull=True, password_is_temporary=True
+    ).update(password=make_password(password))
+    if not changed:  # pragma: no cover (the row is locked above)
+        raise refused
     audit_record(
         actor=acting_user,
         action="learner.one_time_password_reset",
         target=learner,
-        partner_id=registered_by,
+        partner_id=partner.pk,
     )
     return password

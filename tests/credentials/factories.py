@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import factory
+from django.utils import timezone
 
 from credentials.models import (
     AccessCode,
@@ -10,7 +13,8 @@ from credentials.models import (
     Provider,
     SeatAllocation,
 )
-from tests.partners.factories import PartnerFactory
+from partners.models import Application, ApplicationStatus
+from tests.partners.factories import ApplicationFactory, PartnerFactory
 from tests.portal.factories import LearnerFactory
 
 
@@ -63,3 +67,20 @@ class EnrolmentFactory(factory.django.DjangoModelFactory):
     course = factory.SubFactory(CourseFactory)
     partner = factory.SubFactory(PartnerFactory)
     status = EnrolmentStatus.ACTIVE
+
+
+class VerifiedEnrolmentFactory(EnrolmentFactory):
+    """An enrolment as the portal makes them: its learner is verified by the enrolment's partner
+    (an approved application, unless they already have one), so the partner's coordinators can
+    reach them (partners/reach.py)."""
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        if create and not Application.objects.filter(learner=obj.learner).exists():
+            ApplicationFactory(
+                learner=obj.learner,
+                partner=obj.partner,
+                status=ApplicationStatus.APPROVED,
+                decided_at=timezone.now(),
+                verified_until=timezone.localdate() + timedelta(days=365),
+            )

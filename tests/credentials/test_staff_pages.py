@@ -31,9 +31,9 @@ from .conftest import staff_of, verified_learner, voucher_course
 from .factories import (
     AccessCodeFactory,
     CourseFactory,
-    EnrolmentFactory,
     ProviderFactory,
     SeatAllocationFactory,
+    VerifiedEnrolmentFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +102,7 @@ ADMIN_ONLY = {
 
 @pytest.mark.parametrize("page", ["usage", "enrolments", "revoke", "allocations", "codes"])
 def test_each_page_opens_only_for_its_rightful_role(client, partner, people, page):
-    enrolment = EnrolmentFactory(partner=partner)
+    enrolment = VerifiedEnrolmentFactory(partner=partner)
     url = {
         "usage": usage_url(partner),
         "enrolments": enrolments_url(partner),
@@ -128,7 +128,7 @@ def test_partner_pages_of_a_missing_partner_are_404(client, coordinator):
 
 
 def test_posts_from_the_wrong_people_change_nothing(client, partner, people):
-    enrolment = EnrolmentFactory(partner=partner, status=EnrolmentStatus.ACTIVE)
+    enrolment = VerifiedEnrolmentFactory(partner=partner, status=EnrolmentStatus.ACTIVE)
     provider = ProviderFactory()
     for role in ("reviewer", "other_coordinator", "learner", "admin"):
         client.force_login(people[role])
@@ -151,12 +151,12 @@ def test_posts_from_the_wrong_people_change_nothing(client, partner, people):
 def test_seat_usage_shows_total_used_available_percent_and_waiting(client, partner, coordinator):
     provider = ProviderFactory(name="Coursera")
     SeatAllocationFactory(partner=partner, provider=provider, total=8, used=6)
-    EnrolmentFactory.create_batch(
+    VerifiedEnrolmentFactory.create_batch(
         3, partner=partner, course__provider=provider, status=EnrolmentStatus.WAITLISTED
     )
     # Another partner's allocation and waiting list are not this partner's.
     other = SeatAllocationFactory(provider=provider, total=100, used=1)
-    EnrolmentFactory(partner=other.partner, course__provider=provider, status="waitlisted")
+    VerifiedEnrolmentFactory(partner=other.partner, course__provider=provider, status="waitlisted")
     client.force_login(coordinator)
 
     html = html_of(client, usage_url(partner))
@@ -169,7 +169,7 @@ def test_seat_usage_shows_total_used_available_percent_and_waiting(client, partn
 
 
 def test_seat_usage_lists_a_provider_with_a_waiting_list_but_no_seats(client, partner, coordinator):
-    EnrolmentFactory(
+    VerifiedEnrolmentFactory(
         partner=partner, course__provider__name="edX", status=EnrolmentStatus.WAITLISTED
     )
     client.force_login(coordinator)
@@ -190,14 +190,14 @@ def test_enrolments_list_shows_email_course_status_dates_and_failure_reason(
     client, partner, coordinator
 ):
     learner = LearnerFactory(email="amina@example.org")
-    EnrolmentFactory(
+    VerifiedEnrolmentFactory(
         partner=partner,
         learner=learner,
         course__title="Data analysis",
         status=EnrolmentStatus.FAILED,
         failure_reason="provider answered 422: duplicate_user",
     )
-    EnrolmentFactory(course__title="Another partner's course")
+    VerifiedEnrolmentFactory(course__title="Another partner's course")
     client.force_login(coordinator)
 
     html = html_of(client, enrolments_url(partner))
@@ -210,8 +210,10 @@ def test_enrolments_list_shows_email_course_status_dates_and_failure_reason(
 
 
 def test_enrolments_can_be_filtered_by_status_with_counts(client, partner, coordinator):
-    EnrolmentFactory.create_batch(2, partner=partner, status=EnrolmentStatus.ACTIVE)
-    EnrolmentFactory(partner=partner, status=EnrolmentStatus.WAITLISTED, course__title="Waiting")
+    VerifiedEnrolmentFactory.create_batch(2, partner=partner, status=EnrolmentStatus.ACTIVE)
+    VerifiedEnrolmentFactory(
+        partner=partner, status=EnrolmentStatus.WAITLISTED, course__title="Waiting"
+    )
     client.force_login(coordinator)
 
     html = html_of(client, enrolments_url(partner), status="waitlisted")
@@ -223,7 +225,7 @@ def test_enrolments_can_be_filtered_by_status_with_counts(client, partner, coord
 
 
 def test_an_unknown_status_shows_every_enrolment(client, partner, coordinator):
-    EnrolmentFactory.create_batch(2, partner=partner)
+    VerifiedEnrolmentFactory.create_batch(2, partner=partner)
     client.force_login(coordinator)
     html = html_of(client, enrolments_url(partner), status="nonsense")
     assert "This status does not exist" in html
@@ -231,7 +233,7 @@ def test_an_unknown_status_shows_every_enrolment(client, partner, coordinator):
 
 
 def test_enrolments_are_paginated(client, partner, coordinator):
-    EnrolmentFactory.create_batch(ENROLMENTS_PAGE_SIZE + 2, partner=partner)
+    VerifiedEnrolmentFactory.create_batch(ENROLMENTS_PAGE_SIZE + 2, partner=partner)
     client.force_login(coordinator)
     first = html_of(client, enrolments_url(partner))
     second = html_of(client, enrolments_url(partner), page=2)
@@ -252,7 +254,7 @@ def test_enrolments_page_costs_the_same_number_of_queries_at_any_size(
     client, partner, coordinator, django_assert_num_queries, size
 ):
     for n in range(size):
-        EnrolmentFactory(
+        VerifiedEnrolmentFactory(
             partner=partner,
             status=[EnrolmentStatus.ACTIVE, EnrolmentStatus.FAILED][n % 2],
             failure_reason="timeout" if n % 2 else "",
@@ -268,7 +270,7 @@ def test_enrolments_page_costs_the_same_number_of_queries_at_any_size(
 
 
 def test_revoke_asks_for_confirmation_and_a_reason(client, partner, coordinator):
-    enrolment = EnrolmentFactory(partner=partner, status=EnrolmentStatus.ACTIVE)
+    enrolment = VerifiedEnrolmentFactory(partner=partner, status=EnrolmentStatus.ACTIVE)
     client.force_login(coordinator)
     html = html_of(client, revoke_url(enrolment))
     assert 'name="reason"' in html
@@ -277,7 +279,7 @@ def test_revoke_asks_for_confirmation_and_a_reason(client, partner, coordinator)
 
 
 def test_revoke_without_a_reason_keeps_the_form_and_changes_nothing(client, partner, coordinator):
-    enrolment = EnrolmentFactory(partner=partner, status=EnrolmentStatus.ACTIVE)
+    enrolment = VerifiedEnrolmentFactory(partner=partner, status=EnrolmentStatus.ACTIVE)
     client.force_login(coordinator)
     response = client.post(revoke_url(enrolment), {"reason": "   "})
     assert response.status_code == 200
@@ -291,7 +293,7 @@ def test_revoking_a_pending_enrolment_returns_the_seat_and_tells_the_learner(
     course = voucher_course(partner, seats=0, codes=0, title="Data analysis")
     learner = verified_learner(partner, email="amina@example.org")
     SeatAllocation.objects.filter(partner=partner).update(total=1, used=1)
-    enrolment = EnrolmentFactory(
+    enrolment = VerifiedEnrolmentFactory(
         learner=learner,
         course=course,
         partner=partner,
@@ -338,7 +340,7 @@ def test_revoking_after_the_code_was_handed_out_keeps_the_seat_used(
 
 
 def test_an_enrolment_that_ended_cannot_be_revoked(client, partner, coordinator):
-    enrolment = EnrolmentFactory(partner=partner, status=EnrolmentStatus.FAILED)
+    enrolment = VerifiedEnrolmentFactory(partner=partner, status=EnrolmentStatus.FAILED)
     client.force_login(coordinator)
     assert "can no longer be withdrawn" in html_of(client, revoke_url(enrolment))
     response = client.post(revoke_url(enrolment), {"reason": "Because."})
@@ -348,7 +350,7 @@ def test_an_enrolment_that_ended_cannot_be_revoked(client, partner, coordinator)
 
 
 def test_another_partners_enrolment_is_404_for_a_coordinator(client, partner, coordinator):
-    foreign = EnrolmentFactory(status=EnrolmentStatus.ACTIVE)
+    foreign = VerifiedEnrolmentFactory(status=EnrolmentStatus.ACTIVE)
     client.force_login(coordinator)
     url = reverse("seats:revoke", kwargs={"slug": partner.slug, "pk": foreign.pk})
     assert client.get(url).status_code == 404
@@ -520,7 +522,7 @@ def test_allocations_page_costs_the_same_number_of_queries_at_any_size(
 
 def test_allocations_page_shows_no_individual_learner(client, partner, programme_admin):
     learner = LearnerFactory(email="private.person@example.org")
-    EnrolmentFactory(learner=learner, partner=partner)
+    VerifiedEnrolmentFactory(learner=learner, partner=partner)
     client.force_login(programme_admin)
     assert "private.person" not in html_of(client, ALLOCATIONS)
     assert "private.person" not in html_of(client, CODES)
@@ -607,7 +609,7 @@ def test_codes_page_shows_unused_and_given_out_codes_per_provider(
     client, programme_admin, voucher_provider
 ):
     AccessCodeFactory.create_batch(3, provider=voucher_provider)
-    enrolment = EnrolmentFactory(course__provider=voucher_provider)
+    enrolment = VerifiedEnrolmentFactory(course__provider=voucher_provider)
     AccessCodeFactory(provider=voucher_provider, enrolment=enrolment)
     client.force_login(programme_admin)
 
@@ -627,7 +629,7 @@ def test_failed_enrolment_email_apologises_without_the_internal_error(
     from credentials.services.enrolments import enrolment_fail
 
     learner = verified_learner(partner, email="amina@example.org")
-    enrolment = EnrolmentFactory(
+    enrolment = VerifiedEnrolmentFactory(
         learner=learner, partner=partner, status=EnrolmentStatus.PROVISIONING
     )
     with django_capture_on_commit_callbacks(execute=True):
@@ -723,7 +725,7 @@ def test_admin_lists_codes_and_courses(client, programme_admin, voucher_provider
 
 
 def test_a_code_given_out_cannot_be_deleted_in_the_admin(client, programme_admin):
-    enrolment = EnrolmentFactory()
+    enrolment = VerifiedEnrolmentFactory()
     code = AccessCodeFactory(provider=enrolment.course.provider, enrolment=enrolment)
     client.force_login(programme_admin)
     url = reverse("admin:credentials_accesscode_delete", args=[code.pk])

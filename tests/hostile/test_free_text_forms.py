@@ -23,7 +23,7 @@ from credentials.models import (
 from credentials.services.issuance import credential_issue
 from learners.models import LearnerProfile
 from partners.models import Application, ApplicationStatus, Partner, PartnerApiKey
-from tests.credentials.factories import EnrolmentFactory
+from tests.credentials.factories import EnrolmentFactory, VerifiedEnrolmentFactory
 from tests.learners.factories import LearnerProfileFactory
 from tests.matrix.test_permission_matrix import client_for
 from tests.matrix.test_permission_matrix import world as world  # the fixture
@@ -151,7 +151,8 @@ def test_enrolment_revocation_reason(world):
     @HOSTILE
     @given(reason=texts)
     def run(reason):
-        enrolment = EnrolmentFactory(
+        # A learner verified by partner A: its coordinators can reach them (partners/reach.py).
+        enrolment = VerifiedEnrolmentFactory(
             partner=world.partner_a, course=world.course, status=EnrolmentStatus.ACTIVE
         )
         url = reverse("seats:revoke", kwargs={"slug": "partner-a", "pk": enrolment.pk})

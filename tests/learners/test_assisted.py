@@ -501,7 +501,7 @@ def test_staff_cannot_reset_the_password_of_a_learner_who_signed_up_themselves(
     url = reverse("assisted:new_password", args=[partner.slug, learner.pk])
     assert staff_client.post(url).status_code == 404
     with pytest.raises(TransitionNotAllowed):
-        learner_reset_one_time_password(learner=learner, acting_user=reviewer)
+        learner_reset_one_time_password(learner=learner, partner=partner, acting_user=reviewer)
 
 
 @pytest.mark.django_db
@@ -517,7 +517,7 @@ def test_staff_of_another_partner_cannot_reset_a_learners_password(staff_client,
     assert browser.post(own_slug).status_code == 404
     assert browser.post(their_slug).status_code == 404
     with pytest.raises(TransitionNotAllowed):
-        learner_reset_one_time_password(learner=learner, acting_user=stranger)
+        learner_reset_one_time_password(learner=learner, partner=other, acting_user=stranger)
 
 
 # --- who may open these pages -------------------------------------------------------------------
@@ -583,3 +583,63 @@ def test_after_replacing_the_one_time_password_the_learner_goes_to_their_dashboa
     )
     assert response.redirect_chain[0][0] == reverse("portal:home")
     assert response.request["PATH_INFO"].startswith("/learn/")
+
+
+# --- once the learner is their own, or with another partner (partners/reach.py) -----------------
+
+
+@pytest.mark.django_db
+def test_once_someone_signed_in_staff_can_never_issue_a_password_again(staff_client, partner):
+    learner, code, password = register_and_read_slip(staff_client, partner)
+    # Signed in with the slip's password and went no further (not even choosing their own).
+    assert sign_in(Client(), code, password).status_code == 302
+    url = reverse("assisted:new_password", args=[partner.slug, learner.pk])
+
+    assert staff_client.post(url).status_code == 404
+    learner.refresh_from_db()
+    assert learner.check_password(password)
+    page = staff_client.get(slip_url(partner)).content.decode()
+    assert f'action="{url}"' not in page
+    assert "already signed in" in page
+    assert not AuditEvent.objects.filter(action="learner.one_time_password_reset").exists()
+
+
+@pytest.mark.django_db
+def test_registered_by_a_expired_then_verified_by_b_is_out_of_as_reach(staff_client, partner):
+    """The reported case: A registered the learner in person, A's verification expired, B
+    verified them. A's staff reach nothing about them any more."""
+    from partners.services.applications import Decision, application_decide, application_expire
+
+    learner, code, password = register_and_read_slip(staff_client, partner)
+    browser = Client()
+    sign_in(browser, code, password)
+    browser.post(
+        reverse("account_change_password"),
+        {"oldpassword": password, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    first = Application.objects.get(learner=learner)
+    Application.objects.filter(pk=first.pk).update(verified_until="2020-01-01")
+    assert application_expire(application=first)
+    other = PartnerFactory(countries=["LB"])
+    from partners.services.applications import application_submit
+
+    renewed = application_submit(
+        learner=learner,
+        partner=other,
+        displacement_status="refugee",
+        country_of_residence="LB",
+        case_number="B-2025-1",
+        acting_user=learner,
+    )
+    reviewer_b = MembershipFactory(partner=other, role=StaffRole.REVIEWER).user
+    application_decide(application=renewed, decision=Decision.APPROVE, acting_user=reviewer_b)
+
+    new_password_url = reverse("assisted:new_password", args=[partner.slug, learner.pk])
+    assert staff_client.post(new_password_url).status_code == 404
+    assert "slip-secret" not in staff_client.get(slip_url(partner)).content.decode()
+    detail = reverse("partners:application", args=[partner.slug, first.pk])
+    assert staff_client.get(detail).status_code == 404
+    queue = staff_client.get(reverse("partners:queue", args=[partner.slug]), {"status": "all"})
+    assert [row.application for row in queue.context["rows"]] == []
+    learner.refresh_from_db()
+    assert learner.check_password(NEW_PASSWORD)

@@ -154,3 +154,137 @@ def build_world() -> World:
         credential_a=credential_a,
         export_admin=export_admin,
     )
+
+
+# --- learners in every lifecycle state across the two partners (partners/reach.py) ---------------
+
+# Which partner's staff may reach each learner now: the partner of their current (latest)
+# application, whatever its state; nobody once the account is erased.
+LIFECYCLE = {
+    # Registered in person by A (verification since expired), then verified by B.
+    "moved_to_b": "b",
+    # Registered in person by A, verification expired, nothing since, never signed in.
+    "expired_a": "a",
+    # Registered in person by A, still verified, and has signed in and chosen a password.
+    "signed_in_a": "a",
+    # Verified by A, expired, then applied to B (waiting for B's decision).
+    "expired_a_then_b": "b",
+    "withdrawn_a": "a",
+    "rejected_a": "a",
+    "rejected_a_then_b": "b",
+    # Verified by A, then erased their account.
+    "erased": None,
+}
+
+
+@dataclass
+class LifecycleLearner:
+    name: str
+    reach: str | None
+    user: User
+    application_a: object
+    document_a: EvidenceDocument | None
+    application_b: object | None
+    enrolment_a: object | None
+
+
+@dataclass
+class Lifecycle:
+    learners: dict[str, LifecycleLearner]
+    staff: dict[str, User]  # reviewer_a, coordinator_a, reviewer_b, coordinator_b
+    api_keys: dict[str, str]  # "a", "b": the full key text
+
+
+def _days_ago(days: int):
+    return timezone.now() - timedelta(days=days)
+
+
+def _application(learner, partner, status, *, days_ago, assisted=False, verified_days=None):
+    from partners.models import ApplicationStatus
+
+    when = _days_ago(days_ago)
+    fields = {"created_at": when, "submitted_at": when, "assisted": assisted, "status": status}
+    if status in (
+        ApplicationStatus.APPROVED,
+        ApplicationStatus.EXPIRED,
+        ApplicationStatus.REJECTED,
+    ):
+        fields["decided_at"] = when
+    if status in (ApplicationStatus.APPROVED, ApplicationStatus.EXPIRED):
+        fields["verified_until"] = timezone.localdate() + timedelta(days=verified_days or 0)
+    return ApplicationFactory(learner=learner, partner=partner, **fields)
+
+
+def build_lifecycle(world: World) -> Lifecycle:
+    from credentials.models import Enrolment
+    from learners.services.data_rights import learner_account_erase
+    from partners.models import ApplicationStatus as S
+    from partners.services.api_keys import api_key_create
+
+    a, b = world.partner_a, world.partner_b
+    coordinator_b = _staff(b, StaffRole.COORDINATOR)
+    learners = {}
+    for name, reach in LIFECYCLE.items():
+        assisted = name in ("moved_to_b", "expired_a", "signed_in_a")
+        never_signed_in = name == "expired_a"
+        user = LearnerFactory(
+            password_is_temporary=never_signed_in,
+            last_login=None if never_signed_in else timezone.now(),
+        )
+        LearnerProfileFactory(user=user, country_of_residence="JO")
+        status_a = {
+            "signed_in_a": S.APPROVED,
+            "withdrawn_a": S.WITHDRAWN,
+            "rejected_a": S.REJECTED,
+            "rejected_a_then_b": S.REJECTED,
+            "erased": S.APPROVED,
+        }.get(name, S.EXPIRED)
+        application_a = _application(
+            user,
+            a,
+            status_a,
+            days_ago=400,
+            assisted=assisted,
+            verified_days=300 if status_a == S.APPROVED else -35,
+        )
+        document_a = EvidenceDocument(application=application_a, kind="pdf", size=10)
+        document_a.file.save("evidence", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
+        document_a.save()
+        application_b = None
+        if reach == "b":
+            status_b = S.SUBMITTED if name == "expired_a_then_b" else S.APPROVED
+            application_b = _application(user, b, status_b, days_ago=10, verified_days=355)
+        enrolment_a = None
+        if status_a in (S.APPROVED, S.EXPIRED):
+            enrolment_a = EnrolmentFactory(
+                learner=user, course=CourseFactory(), partner=a, status=EnrolmentStatus.ACTIVE
+            )
+        if name == "erased":
+            learner_account_erase(user=user, credentials="keep", acting_user=user)
+            user.refresh_from_db()
+            document_a = None  # erasure deletes the documents
+            enrolment_a = Enrolment.objects.get(pk=enrolment_a.pk)
+        learners[name] = LifecycleLearner(
+            name=name,
+            reach=reach,
+            user=user,
+            application_a=application_a,
+            document_a=document_a,
+            application_b=application_b,
+            enrolment_a=enrolment_a,
+        )
+    coordinator_a = world.users["coordinator_a"]
+    keys = {
+        "a": api_key_create(partner=a, name="case system a", acting_user=coordinator_a)[1],
+        "b": api_key_create(partner=b, name="case system b", acting_user=coordinator_b)[1],
+    }
+    return Lifecycle(
+        learners=learners,
+        staff={
+            "reviewer_a": world.users["reviewer_a"],
+            "coordinator_a": coordinator_a,
+            "reviewer_b": world.users["reviewer_b"],
+            "coordinator_b": coordinator_b,
+        },
+        api_keys=keys,
+    )
