@@ -247,7 +247,7 @@ def build_lifecycle(world: World) -> Lifecycle:
             assisted=assisted,
             verified_days=300 if status_a == S.APPROVED else -35,
         )
-        document_a = EvidenceDocument(application=application_a, kind="pdf", size=10)
+        document_a = EvidenceDocument(application=application_a, kind="pdf", size=10, state="ready")
         document_a.file.save("evidence", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
         document_a.save()
         application_b = None
