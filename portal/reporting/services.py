@@ -307,13 +307,14 @@ def report_headlines(*, partner: Partner | None, month: str) -> list[Headline]:
 
 
 def programme_reach() -> dict[str, int]:
-    """Counts of organisations and places, not of people: shown as they are."""
+    """Counts of organisations and places, not of people (countries where the protected count
+    of learners is above 0)."""
     countries = (
         SummaryCount.objects.filter(
             scope_partner_id__isnull=True,
             metric=Metric.LEARNERS,
             dimension=Dimension.RESIDENCE,
-            value__gt=0,
+            published__gt=0,
         )
         .exclude(key="")
         .count()
