@@ -96,11 +96,12 @@ class Table:
     rows: list[list[str]]  # printable: label, then the shown values; the last row is the total
 
     def value(self, label: str, column: int) -> str:
-        """The shown value in the row with this label ("0" when there is no such row)."""
+        """The shown value in the row with this label (a protected 0 when there is no such
+        row)."""
         for row in self.rows:
             if row[0] == label:
                 return row[column + 1]
-        return "0"
+        return shown(0)
 
     @property
     def total_row(self) -> list[str]:

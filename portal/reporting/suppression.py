@@ -210,16 +210,47 @@ def protected_pieces(counts: Counts) -> dict[tuple, int]:
 # --- what a printed number stands for ----------------------------------------------------------
 
 
+def published_pieces(published: Counts) -> dict[tuple, int]:
+    """The rounded pieces, worked back from the published counts alone (what anyone who sees
+    them can do): (unit, population, dimension, key) -> rounded count."""
+    pieces: dict[tuple, int] = {}
+    for unit, own in _units(published).items():
+        for population in POPULATIONS:
+            for dimension, parts in _population_families(own, population).items():
+                for key, value in parts.items():
+                    pieces[unit, population, dimension, key] = value
+    return pieces
+
+
 def _piece_range(value: int) -> tuple[int, int]:
     return max(0, value - MAX_ERROR), value + MAX_ERROR
+
+
+# Pieces that cannot be anything but 0, as everyone knows: a learner without a partner has not
+# applied (so is neither verified nor enrolled, and has no application), and a partner's learner
+# has applied (so is never at the first stage).
+NEEDS_A_PARTNER = {"verified", "applications", "completed", "uncompleted"}
+
+
+def impossible(unit: str, population: str, dimension: str | None = None, key: str = "") -> bool:
+    """Whether the piece is 0 by the rules of the programme (known to anyone)."""
+    if unit == NO_UNIT and population in NEEDS_A_PARTNER:
+        return True
+    if dimension == Dimension.STAGE:
+        stage = int(key) if key.isdigit() else 0
+        if population == "verified":
+            return stage < VERIFIED_STAGE
+        if population == "unverified":
+            return stage != (1 if unit == NO_UNIT else 2)
+    return False
 
 
 def family_subset_range(
     parts: Mapping[str, int], keys: Iterable[str], *, total: int
 ) -> tuple[int, int]:
     """The true counts that the rounded sum of `keys` of one family stands for, given the whole
-    family and its rounded total (all published): the tightest range, and the one an attacker
-    gets."""
+    family (every key it may have: one that is not listed is a piece of 0) and its rounded total
+    (all published): the tightest range, and the one an attacker gets."""
     keys = set(keys)
     inside = [_piece_range(v) for k, v in parts.items() if k in keys]
     outside = [_piece_range(v) for k, v in parts.items() if k not in keys]
@@ -229,6 +260,9 @@ def family_subset_range(
     return low, high
 
 
+UNLISTED = object()  # stands for the keys a family may have but does not list
+
+
 def published_range(
     pieces: Mapping[tuple, int],
     *,
@@ -236,13 +270,17 @@ def published_range(
     metric: str,
     dimension: str,
     keys: Iterable[str] = ("",),
+    universe: Iterable[str] | None = None,
 ) -> tuple[int, int]:
     """The true counts a printed number stands for: the sum, over `units` and the metric's
-    populations, of the rounded pieces of `dimension` with these `keys` (TOTAL: key "")."""
+    populations, of the rounded pieces of `dimension` with these `keys` (TOTAL: key ""). The
+    `universe` is every key the dimension can have (default: more than are listed)."""
     keys = list(keys)
     low = high = 0
     for unit in units:
         for population in METRIC_POPULATIONS[metric]:
+            if impossible(unit, population):
+                continue
             total = pieces.get((unit, population, Dimension.TOTAL, ""), 0)
             if dimension == Dimension.TOTAL:
                 lo, hi = _piece_range(total)
@@ -251,6 +289,13 @@ def published_range(
                     key: value
                     for (u, p, d, key), value in pieces.items()
                     if u == unit and p == population and d == dimension
+                }
+                for key in [*(universe or [UNLISTED]), *keys]:
+                    parts.setdefault(key, 0)
+                parts = {
+                    key: value
+                    for key, value in parts.items()
+                    if key is UNLISTED or not impossible(unit, population, dimension, key)
                 }
                 lo, hi = family_subset_range(parts, keys, total=total)
             low, high = low + lo, high + hi
