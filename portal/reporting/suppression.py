@@ -29,6 +29,8 @@ exactly the tightest an attacker can get.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
@@ -74,11 +76,18 @@ def shown(value: int) -> str:
 # --- rounding -------------------------------------------------------------------------------------
 
 
+@functools.cache
+def _cell_key_secret() -> bytes:
+    """A key for the cell keys, derived once per process from the portal's hashing key."""
+    return bytes.fromhex(keyed_hash("cell keys", purpose="reporting-rounding"))
+
+
 def _coin(*parts: object) -> float:
     """A uniform number in [0, 1) fixed by the cell and its count, secret without the portal's
-    key: the cell key."""
-    digest = keyed_hash("|".join(str(p) for p in parts), purpose="reporting-rounding")
-    return int(digest[:13], 16) / 16**13
+    key: the cell key. (Keyed BLAKE2b: a refresh draws millions of them.)"""
+    data = "|".join(str(p) for p in parts).encode()
+    digest = hashlib.blake2b(data, key=_cell_key_secret(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
 
 
 def _floor(n: int) -> int:
@@ -169,18 +178,19 @@ def _population_families(own: dict[tuple, int], population: str) -> dict[str, di
 def protect_counts(counts: Counts) -> dict[tuple, int]:
     """The protected value of every count of the roll-ups (same keys as `counts`)."""
     pieces = protected_pieces(counts)
+    programme: dict[tuple, int] = defaultdict(int)  # the sum over the units
+    for (_unit, population, dimension, key), value in pieces.items():
+        programme[population, dimension, key] += value
     published: dict[tuple, int] = {}
-    unit_ids = {unit for unit, *_rest in pieces}
     for scope, metric, dimension, key in counts:
         populations = METRIC_POPULATIONS[metric]
         if dimension == Dimension.PARTNER:  # programme-wide only: the unit's total
             unit = key or NO_UNIT
             value = sum(pieces.get((unit, p, Dimension.TOTAL, ""), 0) for p in populations)
+        elif scope is None:
+            value = sum(programme.get((p, dimension, key), 0) for p in populations)
         else:
-            units = [str(scope)] if scope is not None else unit_ids
-            value = sum(
-                pieces.get((unit, p, dimension, key), 0) for unit in units for p in populations
-            )
+            value = sum(pieces.get((str(scope), p, dimension, key), 0) for p in populations)
         published[scope, metric, dimension, key] = value
     return published
 

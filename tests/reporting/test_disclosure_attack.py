@@ -31,6 +31,7 @@ A deterministic case replays the reported attack (a coordinator's "By month" tot
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -501,7 +502,9 @@ newcomer_specs = st.tuples(
 
 
 @settings(
-    max_examples=6,
+    # A few examples in every run (each is a full programme and thousands of MILPs); set
+    # ATTACK_EXAMPLES=200 for a longer search.
+    max_examples=int(os.environ.get("ATTACK_EXAMPLES", "6")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

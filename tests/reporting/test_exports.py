@@ -30,11 +30,11 @@ from .export_data import (
     CASE_NUMBER,
     SMALL,
     assert_safely_shown,
-    protected_number,
     build_programme,
     learner_of,
     parse_aggregates,
     programme_admin,
+    protected_number,
     shown_counts,
     staff_of,
 )

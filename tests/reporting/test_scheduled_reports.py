@@ -25,10 +25,10 @@ from portal.reporting.tasks import partner_reports_send_task, programme_report_s
 from .export_data import (
     SMALL,
     assert_safely_shown,
-    protected_number,
     build_programme,
     parse_aggregates,
     programme_admin,
+    protected_number,
     shown_counts,
     staff_of,
 )
@@ -168,7 +168,9 @@ def test_programme_admins_get_the_programme_summary_suppressed(
     residence = tables["By country of residence"]
     countries = sum(protected_number(row[1]) > 0 for row in residence.rows[:-1])
     assert countries in (1, 2)
-    assert ("Learners in 2 countries" if countries == 2 else "Learners in 1 country") in message.body
+    assert (
+        "Learners in 2 countries" if countries == 2 else "Learners in 1 country"
+    ) in message.body
     assert "/reports/programme/" in message.body
     delivery = ReportDelivery.objects.get()
     assert (delivery.report, delivery.partner, delivery.month) == ("programme", None, month)
