@@ -85,7 +85,7 @@ class FunnelStep:
     stage: int
     label: str
     figure: Figure
-    from_previous: str  # "80.0%"; "" on the first step; a dash when a count is hidden
+    from_previous: str  # "80.0%"; "" on the first step; a dash when the previous count is 0
     from_start: str
 
 
@@ -140,7 +140,7 @@ class SeatRow:
     name: str
     total: Figure
     used: Figure
-    percent: int | None  # None when a number is hidden
+    percent: int | None  # None when no seat is allocated
     is_other: bool = False
 
 
