@@ -556,3 +556,31 @@ def test_the_reported_attack_no_longer_works():
             assert (low, high) == (0, 4) or high - low >= 8, (origin, low, high)
     # And the same with the next day's figures, one newcomer later, for every role.
     run_attack(world, [(0, 0, "JO", "IQ", 2)])
+
+
+def test_subtracting_funnel_steps_gives_no_small_count_away():
+    """The open hole of the old partner dashboard: "Verified" minus "Enrolled" was a count of 1 to
+    4. Here 6 learners are verified only, 1 enrolled, 2 completed and 1 has a credential: with
+    everything the coordinator sees, the solver cannot pin the learners at any one stage."""
+    world = world_create(1)
+    partner = world.partners[0]
+    for stage, number in {3: 6, 4: 1, 5: 2, 6: 1}.items():
+        for _ in range(number):
+            learner_add(world, (0, 0, "JO", "SY", stage))
+    rollups_refresh()
+    ranges = snapshot(world, [partner])[partner][1]
+    model = Model(world, days=1)
+    solver = Solver(model, [(model.row(c, 0), lo, hi) for c, (lo, hi) in ranges.items()])
+    for stage in range(3, 7):
+        count = Count(partner.pk, Metric.LEARNERS, Dimension.STAGE, frozenset({str(stage)}))
+        low, high = solver.bounds_of(model.row(count, 0))
+        assert high - low >= 4, (stage, low, high)
+        # And a difference of two funnel steps is no better.
+        upper = Count(
+            partner.pk, Metric.LEARNERS, Dimension.STAGE, frozenset(map(str, STAGES[stage - 1 :]))
+        )
+        lower = Count(
+            partner.pk, Metric.LEARNERS, Dimension.STAGE, frozenset(map(str, STAGES[stage:]))
+        )
+        low, high = solver.bounds_of(model.row(upper, 0) - model.row(lower, 0))
+        assert high - low >= 4, (stage, low, high)
