@@ -620,5 +620,5 @@ def test_an_export_is_built_by_a_real_worker(worker_private_media, celery_worker
     assert (worker_private_media / job.file_name).exists()
     text = download_text(client_of(admin), job)
     _scope, tables = parse_aggregates(text)
-    assert tables["By country of residence"].row("Lebanon (LB)")["Learners"] == "<5"
+    assert_safely_shown(tables["By country of residence"].value("Lebanon (LB)", "Learners"), 3)
     assert not SMALL & set(shown_counts(tables))
