@@ -1,10 +1,12 @@
 """The CSV files of exports and scheduled reports.
 
 Aggregate files (programme or one partner) are read from the roll-ups (SummaryCount), never from
-the live tables, and every table goes through `suppressed_rows`: they may leave the portal, so a
-count from 1 to 4 shows as "<5" and enough other cells are hidden that no hidden count can be
-worked out from the totals. The list of learners (programme admins) has one row per learner but
-is k-anonymous: generalised values only, and no row shared by fewer than 5 learners (see below).
+the live tables, and only their protected counts (`published`, from suppression.py, the same
+numbers the dashboards show): multiples of 5, "<5" for a rounded 0, every table adding up to the
+same totals. A row is listed when one of its protected counts is above 0.
+
+The list of learners (programme admins) has one row per group of learners but is k-anonymous:
+generalised values only, and no row shared by fewer than 5 learners (see below).
 
 Every cell goes through `csv_cell`, since partner, provider and country names reach spreadsheets
 that would run a cell starting with "=", "+", "-" or "@" as a formula.
@@ -29,7 +31,7 @@ from partners.models import Application, Partner
 
 from .models import Dimension, ExportKind, Metric, RefreshState, SummaryCount
 from .regions import region_label
-from .suppression import suppressed_rows
+from .suppression import shown
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # What counts as an enrolment and a completion, as in the roll-ups (refresh.SOURCES).
@@ -87,11 +89,12 @@ class Table:
     rows: list[list[str]]  # printable: label, then the shown values; the last row is the total
 
     def value(self, label: str, column: int) -> str:
-        """The shown value in the row with this label ("0" when there is no such row)."""
+        """The shown value in the row with this label (a protected 0 when there is no such
+        row)."""
         for row in self.rows:
             if row[0] == label:
                 return row[column + 1]
-        return "0"
+        return shown(0)
 
     @property
     def total_row(self) -> list[str]:
@@ -143,30 +146,33 @@ def _sort_key(dimension: str, label: str, key: str):
 
 
 def aggregate_tables(*, partner: Partner | None) -> list[Table]:
-    """Every table of an aggregate export, suppressed and printable, for a partner's scope or the
+    """Every table of an aggregate export, protected and printable, for a partner's scope or the
     whole programme (partner=None). Two queries plus one per named dimension."""
     specs = PARTNER_TABLES if partner is not None else PROGRAMME_TABLES
     scope = {"scope_partner_id": partner.pk} if partner else {"scope_partner_id__isnull": True}
     values: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
     for dimension, key, metric, value in SummaryCount.objects.filter(
         dimension__in=[spec.dimension for spec in specs], **scope
-    ).values_list("dimension", "key", "metric", "value"):
+    ).values_list("dimension", "key", "metric", "published"):
         values[dimension][key][metric] = value
     tables = []
     for spec in specs:
-        by_key = values.get(spec.dimension, {})
+        by_key = {
+            key: counts
+            for key, counts in values.get(spec.dimension, {}).items()
+            if any(counts.get(m, 0) for m in spec.metrics)
+        }
         labels = _labels(spec.dimension, by_key)
         keys = sorted(by_key, key=lambda k, d=spec.dimension: _sort_key(d, labels[k], k))
         header = [_label_header(spec.dimension)] + [str(Metric(m).label) for m in spec.metrics]
-        rows = [(labels[key], [by_key[key].get(m, 0) for m in spec.metrics]) for key in keys]
-        if rows:
-            printed = suppressed_rows(header, rows, totals=True)
-            # The total column would add up different measures (learners + credentials...):
-            # meaningless, so it is left out; leaving out a total never reveals anything.
-            printed = [row[: len(header)] for row in printed]
-        else:
-            printed = [header, [_("Total"), *("0" for _metric in spec.metrics)]]
-        tables.append(Table(title=_title(spec.dimension), header=printed[0], rows=printed[1:]))
+        rows = [
+            [labels[key], *(shown(by_key[key].get(m, 0)) for m in spec.metrics)] for key in keys
+        ]
+        # Each column adds up to the metric's protected total (the engine rounds it so). No total
+        # column: it would add up different measures (learners + credentials...).
+        total = [sum(by_key[key].get(m, 0) for key in keys) for m in spec.metrics]
+        rows.append([_("Total"), *(shown(n) for n in total)])
+        tables.append(Table(title=_title(spec.dimension), header=header, rows=rows))
     return tables
 
 
@@ -192,8 +198,9 @@ def aggregates_scope_line(*, partner: Partner | None, as_of: datetime | None) ->
         else _("not yet computed")
     )
     return "# " + _(
-        '%(scope)s · figures as of %(when)s · counts from 1 to 4 are shown as "<5" and some '
-        "other cells are hidden so that they cannot be worked out"
+        "%(scope)s · figures as of %(when)s · to protect the people counted, every count is "
+        'rounded to a multiple of 5 ("<5": rounded to 0) and may differ from the true count by '
+        "up to 4 for each partner and group of learners it adds up"
     ) % {"scope": scope, "when": when}
 
 

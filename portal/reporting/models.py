@@ -131,6 +131,8 @@ class SummaryCount(models.Model):
     dimension = models.CharField(max_length=10, choices=Dimension.choices)
     key = models.CharField(max_length=20)
     value = models.BigIntegerField()
+    # What every dashboard, export and report shows: `value` protected by suppression.py.
+    published = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["scope_partner_id", "dimension"])]
@@ -144,6 +146,7 @@ class DecisionTime(models.Model):
 
     partner_id = models.IntegerField(unique=True)
     decisions = models.PositiveIntegerField()
+    decisions_published = models.PositiveIntegerField(default=0)  # rounded (suppression.py)
     median_hours = models.FloatField()
 
     def __str__(self) -> str:
@@ -155,6 +158,7 @@ class SeatUsage(models.Model):
     provider_id = models.IntegerField()
     total = models.PositiveIntegerField()
     used = models.PositiveIntegerField()
+    used_published = models.PositiveIntegerField(default=0)  # rounded (suppression.py)
 
     class Meta:
         indexes = [models.Index(fields=["partner_id"])]

@@ -2,7 +2,8 @@
 
 One transaction, serialised by a lock on the RefreshState row: readers see the old numbers until
 the new ones are committed, never a half-built set. Every count is recomputed, so updates and
-deletions in the live tables are reflected as surely as inserts.
+deletions in the live tables are reflected as surely as inserts. The protected counts that every
+output shows (suppression.py) are computed here too, once, beside the true ones.
 """
 
 import statistics
@@ -44,6 +45,7 @@ from .models import (
     Stage,
     SummaryCount,
 )
+from .suppression import protect_counts, round_family, round_total
 
 VERIFIED_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.EXPIRED)
 DECISION_WINDOW = timedelta(days=365)
@@ -277,18 +279,46 @@ def _decision_times() -> list[DecisionTime]:
     ]
 
 
-def _refresh_summaries() -> None:
-    SummaryCount.objects.all().delete()
-    SummaryCount.objects.bulk_create(_summary_rows(), batch_size=5000)
-    DecisionTime.objects.all().delete()
-    DecisionTime.objects.bulk_create(_decision_times(), batch_size=5000)
-    SeatUsage.objects.all().delete()
-    SeatUsage.objects.bulk_create(
-        SeatUsage(partner_id=p, provider_id=v, total=t, used=u)
-        for p, v, t, u in SeatAllocation.objects.values_list(
-            "partner_id", "provider_id", "total", "used"
+def _seat_usage() -> list[SeatUsage]:
+    """Seat allocations, with the seats used (people) rounded like every other count: per partner,
+    each provider's seats used add up to the partner's rounded total."""
+    allocations = list(
+        SeatAllocation.objects.order_by("pk").values_list(
+            "pk", "partner_id", "provider_id", "total", "used"
         )
     )
+    by_partner = defaultdict(dict)
+    for pk, partner_id, _provider, _total, used in allocations:
+        by_partner[partner_id][str(pk)] = used
+    rounded = {}
+    for partner_id, parts in by_partner.items():
+        cell = (partner_id, "seats-used")
+        total = round_total(sum(parts.values()), cell=cell)
+        rounded.update(round_family(parts, total=total, cell=cell))
+    return [
+        SeatUsage(partner_id=p, provider_id=v, total=t, used=u, used_published=rounded[str(pk)])
+        for pk, p, v, t, u in allocations
+    ]
+
+
+def _refresh_summaries() -> None:
+    SummaryCount.objects.all().delete()
+    summaries = list(_summary_rows())
+    published = protect_counts(
+        {(s.scope_partner_id, s.metric, s.dimension, s.key): s.value for s in summaries}
+    )
+    for s in summaries:
+        s.published = published[s.scope_partner_id, s.metric, s.dimension, s.key]
+    SummaryCount.objects.bulk_create(summaries, batch_size=5000)
+    DecisionTime.objects.all().delete()
+    times = _decision_times()
+    for time_ in times:
+        time_.decisions_published = round_total(
+            time_.decisions, cell=(time_.partner_id, "decisions")
+        )
+    DecisionTime.objects.bulk_create(times, batch_size=5000)
+    SeatUsage.objects.all().delete()
+    SeatUsage.objects.bulk_create(_seat_usage(), batch_size=5000)
 
 
 def rollups_refresh() -> RefreshState:

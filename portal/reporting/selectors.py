@@ -7,10 +7,11 @@ page. Country names come from django-countries, in the reader's language. Long l
 countries) show their biggest TOP_ROWS rows and add up the rest in one "Other" row, so the page
 also stays the same size; the CSV export of the figures has every row.
 
-The programme dashboard is for programme admins inside the portal: exact numbers. The partner
-dashboard goes out to a partner's staff: every number passes through `safe_count` (1 to 4 shows as
-"<5") and every table column through `suppress_list`, so that no hidden count can be worked out
-from the table's totals (which are also the headline numbers; see `_Builder.figures`).
+Both dashboards show only the protected counts (`SummaryCount.published`, computed at each
+refresh by suppression.py, the one engine behind every dashboard, export and report): multiples
+of 5, "<5" for a rounded 0. Every number on a page is a sum of those (a table's total, an "Other"
+row, a funnel step), so no combination of the numbers says more than the rounding lets through.
+Rates and orderings are computed from the protected counts too, never from the true ones.
 """
 
 from collections import defaultdict
@@ -29,7 +30,7 @@ from credentials.models import Provider
 from partners.models import Partner
 
 from .models import DecisionTime, Dimension, Metric, RefreshState, SeatUsage, Stage, SummaryCount
-from .suppression import HIDDEN_SHOWN, safe_count, suppress_list
+from .suppression import MAX_ERROR, SMALL_SHOWN
 
 # Long tables: the biggest rows, then one "Other" row for the rest.
 TOP_ROWS = 25
@@ -64,15 +65,11 @@ FUNNEL_STAGES = [
 
 @dataclass(frozen=True)
 class Figure:
-    """A number as the dashboard shows it. `value` is None when it is suppressed (`text` is then
-    "<5" or the secondary-suppression dash): the real number never reaches the template."""
+    """A protected number as the dashboard shows it: `value` is the protected count (a multiple
+    of 5), `text` its formatted form ("<5" for 0). The true count never reaches the template."""
 
-    value: int | None
+    value: int
     text: str
-
-    @property
-    def hidden(self) -> bool:
-        return self.value is None
 
 
 @dataclass(frozen=True)
@@ -88,7 +85,7 @@ class FunnelStep:
     stage: int
     label: str
     figure: Figure
-    from_previous: str  # "80.0%"; "" on the first step; a dash when a count is hidden
+    from_previous: str  # "80.0%"; "" on the first step; a dash when the previous count is 0
     from_start: str
 
 
@@ -143,7 +140,7 @@ class SeatRow:
     name: str
     total: Figure
     used: Figure
-    percent: int | None  # None when a number is hidden
+    percent: int | None  # None when no seat is allocated
     is_other: bool = False
 
 
@@ -158,7 +155,7 @@ class SeatTable:
 
 @dataclass(frozen=True)
 class DashboardData:
-    safe_counts: bool  # True: partner dashboard, every count suppressed below 5
+    is_partner: bool  # True: a partner's dashboard (its coordinators)
     has_figures: bool  # False until the roll-ups have been built once
     refreshed_at: datetime | None
     requested_at: datetime | None
@@ -183,11 +180,12 @@ METRICS = tuple(Metric.values)
 
 
 def _summary_rows(scope: Q) -> list[tuple]:
-    """The scope's summary counts: (scope, metric, dimension, key, value), in one query."""
+    """The scope's protected counts: (scope, metric, dimension, key, published), in one
+    query."""
     return list(
         SummaryCount.objects.filter(scope)
         .exclude(dimension=Dimension.COURSE)
-        .values_list("scope_partner_id", "metric", "dimension", "key", "value")
+        .values_list("scope_partner_id", "metric", "dimension", "key", "published")
     )
 
 
@@ -224,13 +222,14 @@ class _Counts:
         return self.get(metric, Dimension.TOTAL).get("", 0)
 
     def matrix(self, dimension: str, metrics: Sequence[str]) -> dict[str, list[int]]:
-        """key -> [value of each metric] for every key that any of the metrics has."""
+        """key -> [value of each metric] for every key with a protected count above 0 (which rows
+        are listed is then told by the protected counts too, never by the true ones)."""
         indexes = [METRICS.index(metric) for metric in metrics]
         matrix = {}
         for key, values in self.data.get(dimension, {}).items():
-            row = [values[i] for i in indexes]
-            if any(v is not None for v in row):
-                matrix[key] = [v or 0 for v in row]
+            row = [values[i] or 0 for i in indexes]
+            if any(row):
+                matrix[key] = row
         return matrix
 
 
@@ -277,13 +276,11 @@ def _country_name(code: str) -> str:
 
 
 class _Builder:
-    """Turns one scope's counts into dashboard pieces: exact numbers, or safe counts and
-    suppressed tables. Numbers are formatted for the reader's language (the format is looked up
-    once: a dashboard formats hundreds of numbers)."""
+    """Turns one scope's protected counts into dashboard pieces. Numbers are formatted for the
+    reader's language (the format is looked up once: a dashboard formats hundreds of numbers)."""
 
-    def __init__(self, counts: _Counts, *, safe: bool):
+    def __init__(self, counts: _Counts):
         self.counts = counts
-        self.safe = safe
         self._decimal = get_format("DECIMAL_SEPARATOR")
         self._thousands = get_format("THOUSAND_SEPARATOR")
         self._grouping = get_format("NUMBER_GROUPING")
@@ -302,16 +299,12 @@ class _Builder:
         )
 
     def exact(self, value: int) -> Figure:
+        """A number that counts no people (partners, countries), as it is."""
         return Figure(value, self.number(value))
 
     def figure(self, value: int) -> Figure:
-        """Exact, or as a safe count."""
-        if self.safe and safe_count(value) != str(value):
-            return Figure(None, safe_count(value))
-        return self.exact(value)
-
-    def cell(self, cell) -> Figure:
-        return Figure(None, cell.shown) if cell.hidden else self.exact(cell.value)
+        """A protected count (or a sum of them): "<5" for 0, otherwise the number."""
+        return Figure(value, SMALL_SHOWN if value == 0 else self.number(value))
 
     def percent(self, part: int, whole: int) -> str:
         if not whole:
@@ -326,34 +319,12 @@ class _Builder:
     # tables
 
     def figures(self, matrix: list[list[int]]) -> tuple[list[list[Figure]], list[Figure]]:
-        """The cells and column totals of a table: exact, or suppressed so that no hidden cell
-        can be worked out from the totals.
-
-        What a dashboard table publishes is its column totals (each a metric's total, which a
-        headline shows too), never row totals (learners plus applications means nothing). So
-        each column is protected as a list with its total (`suppress_list`); protecting against
-        row totals as well (`suppress_table`) would hide many more numbers for nothing. When
-        the hidden cells would still add up to a known total ("<5" and "<5" making 8: both are
-        4), the list hides the total; but the headline shows it anyway, so the total is shown
-        and each of those cells is shown as a dash instead (any number), which gives nothing
-        away."""
+        """The cells and column totals of a table of protected counts. A column's total is the
+        sum of its cells, which is also the metric's protected total (the engine rounds every
+        breakdown so that it adds up to it): the headline and every table agree."""
         width = len(matrix[0]) if matrix else 0
-        if not (self.safe and matrix):
-            cells = [[self.exact(v) for v in row] for row in matrix]
-            return cells, [self.exact(sum(row[i] for row in matrix)) for i in range(width)]
-        figures: list[list[Figure]] = [[] for _row in matrix]
-        totals = []
-        for index in range(width):
-            column = suppress_list([row[index] for row in matrix], with_total=True)
-            total_needed_hiding = column.total.hidden and column.total.shown == HIDDEN_SHOWN
-            for row, cell in zip(figures, column.cells, strict=True):
-                if cell.hidden and total_needed_hiding:
-                    row.append(Figure(None, HIDDEN_SHOWN))
-                else:
-                    row.append(self.cell(cell))
-            total = column.total.value
-            totals.append(self.figure(total) if total_needed_hiding else self.cell(column.total))
-        return figures, totals
+        cells = [[self.figure(v) for v in row] for row in matrix]
+        return cells, [self.figure(sum(row[i] for row in matrix)) for i in range(width)]
 
     def table(
         self,
@@ -404,7 +375,7 @@ class _Builder:
 
     def funnel(self, stages: Sequence[Stage]) -> tuple[FunnelStep, ...]:
         """Learners who reached each stage: the stage rows are "furthest stage reached", so the
-        count for stage k is the sum over the stages from k on."""
+        count for stage k is the sum of the protected stages from k on."""
         by_stage = self.counts.get(Metric.LEARNERS, Dimension.STAGE)
         reached = [
             sum(v for k, v in by_stage.items() if k.isdigit() and int(k) >= stage)
@@ -416,17 +387,9 @@ class _Builder:
             if index == 0:
                 from_previous = from_start = ""
             else:
-                # A rate between two shown counts only: a rate would give a hidden one away.
-                from_previous = (
-                    HIDDEN_SHOWN
-                    if figures[index].hidden or figures[index - 1].hidden
-                    else self.percent(reached[index], reached[index - 1])
-                )
-                from_start = (
-                    HIDDEN_SHOWN
-                    if figures[index].hidden or figures[0].hidden
-                    else self.percent(reached[index], reached[0])
-                )
+                # Rates between protected counts: they say nothing the counts do not.
+                from_previous = self.percent(reached[index], reached[index - 1])
+                from_start = self.percent(reached[index], reached[0])
             steps.append(
                 FunnelStep(int(stage), str(stage.label), figures[index], from_previous, from_start)
             )
@@ -526,7 +489,11 @@ class _Builder:
         matrix = [[total, used] for _key, total, used in shown]
         if rest:
             matrix.append([sum(u[1] for u in rest), sum(u[2] for u in rest)])
-        cells, (total, used) = self.figures(matrix) if matrix else ([], (self.exact(0),) * 2)
+        # Seats allocated are the partner's own numbers (no people): as they are. Seats used are
+        # people: protected (SeatUsage.used_published).
+        cells = [[self.exact(t), self.figure(u)] for t, u in matrix]
+        total = self.exact(sum(row[0] for row in matrix))
+        used = self.figure(sum(row[1] for row in matrix))
         rows = [
             SeatRow(str(key), names.get(key, unknown), f[0], f[1], _seat_percent(f[0], f[1]))
             for (key, _t, _u), f in zip(shown, cells, strict=False)
@@ -540,11 +507,12 @@ class _Builder:
         self, times: list[tuple[int, int, float]], names: dict[int, str]
     ) -> tuple[tuple[DecisionRow, ...], int]:
         """The slowest partners first (they may need help); those with too few decisions for a
-        median last. Past TOP_ROWS, only how many more there are."""
-        ordered = sorted(times, key=lambda t: (t[1] < MIN_DECISIONS, -t[2], t[0]))
+        median last (told from the protected number of decisions). Past TOP_ROWS, only how
+        many more there are."""
+        ordered = sorted(times, key=lambda t: (not _enough_decisions(t[1]), -t[2], t[0]))
         rows = []
         for partner_id, decisions, median in ordered[:TOP_ROWS]:
-            enough = decisions >= MIN_DECISIONS
+            enough = _enough_decisions(decisions)
             rows.append(
                 DecisionRow(
                     partner_id=partner_id,
@@ -558,13 +526,18 @@ class _Builder:
 
 
 def _seat_percent(total: Figure, used: Figure) -> int | None:
-    if total.hidden or used.hidden or not total.value:
+    if not total.value:
         return None
-    return round(used.value * 100 / total.value)
+    return min(100, round(used.value * 100 / total.value))
+
+
+def _enough_decisions(decisions: int) -> bool:
+    """Whether the protected number of decisions guarantees MIN_DECISIONS true ones."""
+    return decisions - MAX_ERROR >= MIN_DECISIONS
 
 
 def _decisions_shown(times: list[tuple[int, int, float]]) -> list[int]:
-    ordered = sorted(times, key=lambda t: (t[1] < MIN_DECISIONS, -t[2], t[0]))
+    ordered = sorted(times, key=lambda t: (not _enough_decisions(t[1]), -t[2], t[0]))
     return [t[0] for t in ordered[:TOP_ROWS]]
 
 
@@ -574,9 +547,10 @@ def _seats_shown(usage: list[tuple[int, int, int]]) -> list[int]:
 
 
 def _seat_sums(queryset, field: str) -> list[tuple[int, int, int]]:
+    """(partner or provider, seats allocated, seats used as protected)."""
     return list(
         queryset.values(field)
-        .annotate(total=Sum("total"), used=Sum("used"))
+        .annotate(total=Sum("total"), used=Sum("used_published"))
         .order_by()
         .values_list(field, "total", "used")
     )
@@ -586,15 +560,19 @@ def _seat_sums(queryset, field: str) -> list[tuple[int, int, int]]:
 
 
 def programme_dashboard_data() -> DashboardData:
-    """The whole programme, exact numbers (programme admins only)."""
+    """The whole programme (programme admins only), in protected counts like every other
+    output: an admin can also download every partner's figures, and the programme's are their
+    sums."""
     state = _state()
     rows = _summary_rows(Q(scope_partner_id__isnull=True))
     requested_at = state.requested_at if state else None
     if not _has_figures(rows):
         return DashboardData(False, False, None, requested_at)
     counts = _Counts(rows)
-    build = _Builder(counts, safe=False)
-    times = list(DecisionTime.objects.values_list("partner_id", "decisions", "median_hours"))
+    build = _Builder(counts)
+    times = list(
+        DecisionTime.objects.values_list("partner_id", "decisions_published", "median_hours")
+    )
     seats_per_partner = _seat_sums(SeatUsage.objects.all(), "partner_id")
     seats_per_provider = _seat_sums(SeatUsage.objects.all(), "provider_id")
     # Names of what the page lists, only.
@@ -612,8 +590,8 @@ def programme_dashboard_data() -> DashboardData:
         1 for k, v in counts.get(Metric.LEARNERS, Dimension.PARTNER).items() if k and v
     )
     headlines = (
-        Headline("learners", _("Learners"), build.exact(counts.total(Metric.LEARNERS))),
-        Headline("verified", _("Verified learners"), build.exact(counts.total(Metric.VERIFIED))),
+        Headline("learners", _("Learners"), build.figure(counts.total(Metric.LEARNERS))),
+        Headline("verified", _("Verified learners"), build.figure(counts.total(Metric.VERIFIED))),
         Headline(
             "partners",
             _("Partners with learners"),
@@ -626,9 +604,9 @@ def programme_dashboard_data() -> DashboardData:
             build.exact(build.countries_reached()),
             _("Countries learners live in"),
         ),
-        Headline("enrolments", _("Enrolments"), build.exact(counts.total(Metric.ENROLMENTS))),
-        Headline("completions", _("Completions"), build.exact(counts.total(Metric.COMPLETIONS))),
-        Headline("credentials", _("Credentials"), build.exact(counts.total(Metric.CREDENTIALS))),
+        Headline("enrolments", _("Enrolments"), build.figure(counts.total(Metric.ENROLMENTS))),
+        Headline("completions", _("Completions"), build.figure(counts.total(Metric.COMPLETIONS))),
+        Headline("credentials", _("Credentials"), build.figure(counts.total(Metric.CREDENTIALS))),
     )
     unknown_partner, no_partner = _("Unknown partner"), _("No partner yet")
     by_partner = build.table(
@@ -652,7 +630,7 @@ def programme_dashboard_data() -> DashboardData:
     by_provider = build.provider_table(provider_names)
     decision_times, decisions_folded = build.decision_times(times, partner_names)
     return DashboardData(
-        safe_counts=False,
+        is_partner=False,
         has_figures=True,
         refreshed_at=state.refreshed_at if state else None,
         requested_at=requested_at,
@@ -679,8 +657,8 @@ def programme_dashboard_data() -> DashboardData:
 
 
 def partner_dashboard_data(partner: Partner) -> DashboardData:
-    """One partner's figures, as safe counts (they go out to the partner's staff). The learners
-    of a partner are those whose latest application is to it."""
+    """One partner's figures, in protected counts. The learners of a partner are those whose
+    latest application is to it."""
     state = _state()
     # The partner's rows, and the programme's totals only to tell whether a refresh ever ran.
     rows = _summary_rows(
@@ -690,10 +668,10 @@ def partner_dashboard_data(partner: Partner) -> DashboardData:
     if not _has_figures(rows):
         return DashboardData(True, False, None, requested_at)
     counts = _Counts(row for row in rows if row[0] == partner.pk)
-    build = _Builder(counts, safe=True)
+    build = _Builder(counts)
     times = list(
         DecisionTime.objects.filter(partner_id=partner.pk).values_list(
-            "partner_id", "decisions", "median_hours"
+            "partner_id", "decisions_published", "median_hours"
         )
     )
     seats = _seat_sums(SeatUsage.objects.filter(partner_id=partner.pk), "provider_id")
@@ -707,7 +685,7 @@ def partner_dashboard_data(partner: Partner) -> DashboardData:
         Headline(
             "countries",
             _("Countries"),
-            build.figure(build.countries_reached()),
+            build.exact(build.countries_reached()),
             _("Countries your learners live in"),
         ),
         Headline("enrolments", _("Enrolments"), build.figure(counts.total(Metric.ENROLMENTS))),
@@ -718,7 +696,7 @@ def partner_dashboard_data(partner: Partner) -> DashboardData:
     by_provider = build.provider_table(provider_names)
     decision_times, _folded = build.decision_times(times, {partner.pk: partner.name})
     return DashboardData(
-        safe_counts=True,
+        is_partner=True,
         has_figures=True,
         refreshed_at=state.refreshed_at if state else None,
         requested_at=requested_at,

@@ -3,7 +3,7 @@ expiry, and the monthly e-mails.
 
 An export is only ever seen by the person who asked for it, for EXPORT_TTL after it is built;
 every request and every download is in the audit log. Reports e-mailed each month carry the same
-suppressed aggregate CSV as an export, and a month is sent at most once per partner (and once to
+protected aggregate CSV as an export, and a month is sent at most once per partner (and once to
 the programme admins), however often the task runs.
 """
 
@@ -282,13 +282,13 @@ def month_label(month: str) -> str:
 @dataclass(frozen=True)
 class Headline:
     label: str
-    total: str  # suppressed: "<5", or the count
+    total: str  # protected: a multiple of 5, "<5" for 0
     in_month: str  # the report month's new ones, as shown in the CSV's month table
 
 
 def report_headlines(*, partner: Partner | None, month: str) -> list[Headline]:
-    """The numbers of a report's e-mail, taken from the suppressed month table itself, so that
-    the e-mail never reveals a cell the attached CSV hides."""
+    """The numbers of a report's e-mail, taken from the protected month table itself, so that
+    the e-mail shows the very numbers of the attached CSV."""
     (by_month,) = [
         table
         for table in exports.aggregate_tables(partner=partner)
@@ -307,13 +307,14 @@ def report_headlines(*, partner: Partner | None, month: str) -> list[Headline]:
 
 
 def programme_reach() -> dict[str, int]:
-    """Counts of organisations and places, not of people: shown as they are."""
+    """Counts of organisations and places, not of people (countries where the protected count
+    of learners is above 0)."""
     countries = (
         SummaryCount.objects.filter(
             scope_partner_id__isnull=True,
             metric=Metric.LEARNERS,
             dimension=Dimension.RESIDENCE,
-            value__gt=0,
+            published__gt=0,
         )
         .exclude(key="")
         .count()
@@ -418,7 +419,7 @@ def partner_reports_send(*, month: str | None = None) -> int:
 
 @transaction.atomic
 def programme_report_send(*, month: str | None = None) -> int:
-    """E-mail the programme's monthly summary to its admins (suppressed: it leaves the portal)."""
+    """E-mail the programme's monthly summary to its admins (protected counts, as everywhere)."""
     month = month or previous_month()
     _ensure_rollups()
     admins = _recipients(User.objects.filter(is_active=True, role=Role.PROGRAMME_ADMIN))

@@ -1,488 +1,312 @@
-"""Safe counts: small numbers are never shown, and never recoverable from what is shown.
+"""The one suppression engine: every count a person can obtain (dashboards, exports, e-mailed
+reports) is a *protected* count computed here once, at each roll-up refresh, and stored beside the
+true one (`SummaryCount.published`, `SeatUsage.used_published`, `DecisionTime.decisions_published`).
+Readers only ever read the protected column, so every output shows the same numbers.
 
-Every count that leaves the portal (exports, scheduled reports, partner dashboards) goes through
-here. *Primary* suppression hides each count from 1 to 4 (shown "<5"); *secondary* suppression
-hides enough other entries (shown as a dash) that no hidden entry can be worked out from the shown
-entries and the row, column and grand totals.
+The method (docs/decisions/0012-safe-counts-controlled-rounding.md): **controlled rounding to
+base 5, driven by a keyed cell key**, applied per *unit* (each partner, and the learners or
+credentials that belong to no partner) and per *population* (learners not yet verified, verified
+learners, applications, completed enrolments, other enrolments, credentials):
 
-How the protection is checked. A table of r x c counts with totals is an (r+1) x (c+1) grid whose
-last row and column hold the totals. Each row of the grid and each column of the grid is one
-linear equation (its cells add up to its total). A hidden entry is *derivable* when the equations,
-with every shown entry put in, fix its value:
+- a population's total is rounded to one of its two neighbouring multiples of 5, up with
+  probability remainder/5 (a keyed hash of the cell and its value is the coin: the same cell with
+  the same count always rounds the same way, so asking again, or every day, averages nothing out);
+- each breakdown of it (by month, country of residence, country of origin, funnel stage, provider,
+  course) is rounded the same way cell by cell, *controlled* so that its cells add up exactly to the
+  rounded total: the cells whose remainder and key score highest go up, the others down;
+- everything else is a sum of these: learners = not yet verified + verified, enrolments =
+  completed + other, a programme figure = the sum of the units' figures, an "Other" row = the sum
+  of its rows, a funnel step = the sum of the stages from it on.
 
-- exactly, by linear algebra: its unit vector lies in the row space of the equations restricted
-  to the hidden unknowns (checked with exact rational Gaussian elimination, `fractions.Fraction`);
-- or with what an attacker also knows: every count is a whole number >= 0, and a "<5" entry is
-  1 to 4. That is checked as a flow problem: the grid is a bipartite graph (grid rows on one side,
-  grid columns on the other, hidden entries as edges) and the values that fit the published table
-  differ from the true ones by circulations along alternating cycles. The constraint matrix is
-  totally unimodular, so a hidden entry can take another whole value iff it lies on a directed
-  cycle of the residual graph (one step of +1/-1 around the cycle keeps every entry in bounds).
-
-Secondary suppressions are added until no hidden entry is derivable: first every grid line that
-holds a hidden entry gets a second one (the cheapest shown entry: the smallest non-zero count,
-then a zero, then a total, the grand total last); then, while the exact checks find a derivable
-entry, the cheapest entry that puts it back on a cycle is hidden.
-
-The reader model: "<5" is a whole number from 1 to 4; a dash (secondary) is any whole number
->= 0, as is usual in statistical disclosure control. A reader who also
-assumes that a dash is never 1 to 4 can narrow some intervals further. When the whole table is
-hidden and "<5" alone still gives a count away (four cells "<5" under a grand total "<5" must
-each be 1), some small counts are shown as a dash instead of "<5": that says less, never more.
+So every number shown is a multiple of 5 ("<5" stands for a rounded 0: 0 to 4), within 4 of the
+truth for each rounded piece it adds up, and all the numbers one role can see are the exact sums of
+one consistent set of rounded pieces: whatever tables, totals, dashboards and reports are combined,
+no piece can be narrowed below its published range (a piece R stands for any count from R-4 to
+R+4, at least 0). `published_range` says what range a printed number stands for; the attacker test
+(tests/reporting/test_disclosure_attack.py) checks with an integer-programming solver that this is
+exactly the tightest an attacker can get.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from fractions import Fraction
+import functools
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 
-from django.utils.translation import gettext as _
+from portal.crypto import keyed_hash
 
-SMALL_MAX = 4  # counts from 1 to SMALL_MAX are never shown
-SMALL_SHOWN = "<5"
-HIDDEN_SHOWN = "\u2013"  # an en dash: hidden so that a small count cannot be worked out
+from .models import Dimension, Metric
 
-PRIMARY = "primary"
-SECONDARY = "secondary"
-INFINITY = float("inf")
+BASE = 5
+MAX_ERROR = BASE - 1  # a rounded piece is within this of the truth
+SMALL_SHOWN = "<5"  # a rounded 0: the count is below 5 (it may be 0)
+
+NO_UNIT = ""  # learners who have not applied yet, credentials whose enrolment was erased
+
+# The populations counted, as (name, the metric whose rows hold it, what is subtracted).
+# Learners are split into not yet verified and verified, enrolments into completed and the
+# rest: a verified learner is also a learner, a completion also an enrolment, and publishing
+# the two as separately rounded counts would let "verified <= learners" narrow them.
+POPULATIONS = {
+    "unverified": (Metric.LEARNERS, Metric.VERIFIED),
+    "verified": (Metric.VERIFIED, None),
+    "applications": (Metric.APPLICATIONS, None),
+    "completed": (Metric.COMPLETIONS, None),
+    "uncompleted": (Metric.ENROLMENTS, Metric.COMPLETIONS),
+    "credentials": (Metric.CREDENTIALS, None),
+}
+# Each metric as the sum of populations.
+METRIC_POPULATIONS = {
+    Metric.LEARNERS: ("unverified", "verified"),
+    Metric.VERIFIED: ("verified",),
+    Metric.APPLICATIONS: ("applications",),
+    Metric.ENROLMENTS: ("completed", "uncompleted"),
+    Metric.COMPLETIONS: ("completed",),
+    Metric.CREDENTIALS: ("credentials",),
+}
+VERIFIED_STAGE = 3  # funnel stages from here on are verified learners
 
 
-def safe_count(n: int) -> str:
-    """A count as it may leave the portal: "0", "<5" for 1 to 4, otherwise the number."""
-    if n < 0:
+def shown(value: int) -> str:
+    """A protected count as text (no grouping: CSV files); "<5" for a rounded 0."""
+    return SMALL_SHOWN if value == 0 else str(value)
+
+
+# --- rounding -------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _cell_key_secret() -> bytes:
+    """A key for the cell keys, derived once per process from the portal's hashing key."""
+    return bytes.fromhex(keyed_hash("cell keys", purpose="reporting-rounding"))
+
+
+def _coin(*parts: object) -> float:
+    """A uniform number in [0, 1) fixed by the cell and its count, secret without the portal's
+    key: the cell key. (Keyed BLAKE2b: a refresh draws millions of them.)"""
+    data = "|".join(str(p) for p in parts).encode()
+    digest = hashlib.blake2b(data, key=_cell_key_secret(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def _floor(n: int) -> int:
+    return n - n % BASE
+
+
+def round_total(value: int, *, cell: tuple) -> int:
+    """One count to a neighbouring multiple of BASE, up with probability remainder / BASE."""
+    if value < 0:
         raise ValueError("counts are never negative")
-    if n == 0:
-        return "0"
-    if n <= SMALL_MAX:
-        return SMALL_SHOWN
-    return str(n)
+    low = _floor(value)
+    if low == value:
+        return value
+    return low + BASE if _coin(*cell, value) < (value - low) / BASE else low
 
 
-@dataclass
-class Cell:
-    """One entry of a published table: its true value, what is shown, and whether it is hidden."""
-
-    value: int
-    shown: str
-    hidden: bool
-
-
-@dataclass
-class SuppressedTable:
-    """A table ready to publish. Without totals, `row_totals` and `column_totals` are empty and
-    `grand_total` is None."""
-
-    cells: list[list[Cell]]
-    row_totals: list[Cell]
-    column_totals: list[Cell]
-    grand_total: Cell | None
-
-
-@dataclass
-class SuppressedList:
-    """A list of counts with (optionally) its total, ready to publish."""
-
-    cells: list[Cell]
-    total: Cell | None
-
-
-# --- exact linear algebra ---------------------------------------------------------------------
-
-
-def linearly_derivable(equations: Iterable[dict], hidden: Iterable) -> set:
-    """The hidden unknowns whose value the equations fix, whatever the other hidden values are.
-
-    `equations` map unknowns to integer coefficients (each equation says their weighted sum is
-    known once the shown entries are put in). Gaussian elimination with exact fractions to
-    reduced row echelon form: unknown k is fixed iff e_k is in the row space, i.e. iff some
-    reduced row is exactly e_k.
-    """
-    hidden = set(hidden)
-    pivots: dict = {}  # pivot unknown -> its reduced row (pivot coefficient 1)
-    for equation in equations:
-        row = {v: Fraction(c) for v, c in equation.items() if v in hidden and c}
-        for var in [v for v in row if v in pivots]:
-            coef = row.get(var)
-            if coef:
-                for v, c in pivots[var].items():
-                    row[v] = row.get(v, 0) - coef * c
-        row = {v: c for v, c in row.items() if c}
-        if not row:
-            continue
-        pivot = min(row, key=repr)
-        scale = row[pivot]
-        row = {v: c / scale for v, c in row.items()}
-        for other in pivots.values():
-            coef = other.get(pivot)
-            if coef:
-                for v, c in row.items():
-                    updated = other.get(v, 0) - coef * c
-                    if updated:
-                        other[v] = updated
-                    else:
-                        other.pop(v, None)
-        pivots[pivot] = row
-    return {var for var, row in pivots.items() if len(row) == 1}
-
-
-# --- two-way tables ---------------------------------------------------------------------------
-
-
-class _Grid:
-    """The (r+1) x (c+1) grid of a table with its totals, and what is hidden in it."""
-
-    def __init__(self, rows: list[list[int]]):
-        self.r = len(rows)
-        self.c = len(rows[0]) if rows else 0
-        self.value: dict[tuple[int, int], int] = {}
-        for i, row in enumerate(rows):
-            for j, n in enumerate(row):
-                self.value[i, j] = n
-            self.value[i, self.c] = sum(row)
-        for j in range(self.c):
-            self.value[self.r, j] = sum(row[j] for row in rows)
-        self.value[self.r, self.c] = sum(sum(row) for row in rows)
-        self.kind: dict[tuple[int, int], str] = {
-            pos: PRIMARY for pos, n in self.value.items() if 1 <= n <= SMALL_MAX
-        }
-
-    # Each entry's sign in its two equations: cells and the grand total +1, totals -1, so that
-    # every grid row and every grid column adds up to zero.
-    def sign(self, pos: tuple[int, int]) -> int:
-        i, j = pos
-        return 1 if (i == self.r) == (j == self.c) else -1
-
-    def lines(self, pos: tuple[int, int]) -> list[list[tuple[int, int]]]:
-        i, j = pos
-        return [
-            [(i, k) for k in range(self.c + 1)],
-            [(k, j) for k in range(self.r + 1)],
-        ]
-
-    def all_lines(self) -> list[list[tuple[int, int]]]:
-        rows = [[(i, k) for k in range(self.c + 1)] for i in range(self.r + 1)]
-        cols = [[(k, j) for k in range(self.r + 1)] for j in range(self.c + 1)]
-        return rows + cols
-
-    def equations(self) -> list[dict[tuple[int, int], int]]:
-        return [{pos: self.sign(pos) for pos in line} for line in self.all_lines()]
-
-    def cost(self, pos: tuple[int, int]) -> tuple:
-        """Which entry to hide first: a cell before a total, the grand total last; a non-zero
-        count before a zero (a zero hidden helps less); one whose two lines already hold hidden
-        entries (it closes a cycle rather than start a new line to protect); then the smallest."""
-        i, j = pos
-        n = self.value[pos]
-        is_total = i == self.r or j == self.c
-        is_grand = i == self.r and j == self.c
-        opens_line = not all(any(p in self.kind for p in line) for line in self.lines(pos))
-        return (is_grand, is_total, n == 0, opens_line, n, pos)
-
-    def bounds(self, pos: tuple[int, int]) -> tuple[float, float]:
-        """What someone reading the table knows about a hidden entry."""
-        return (1, SMALL_MAX) if self.kind.get(pos) == PRIMARY else (0, INFINITY)
-
-    # --- the residual graph: vertices 0..r are grid rows, r+1..r+c+1 grid columns ---------------
-
-    def arcs(self, pos: tuple[int, int], kind: str | None = None) -> list[tuple[int, int]]:
-        """Arcs of a hidden entry: row->column if the entry's signed value may go up by one,
-        column->row if it may go down by one, staying within what the reader knows."""
-        i, j = pos
-        row, col = i, self.r + 1 + j
-        n, s = self.value[pos], self.sign(pos)
-        lo, hi = (1, SMALL_MAX) if (kind or self.kind.get(pos)) == PRIMARY else (0, INFINITY)
-        out = []
-        if lo <= n + s <= hi:
-            out.append((row, col))
-        if lo <= n - s <= hi:
-            out.append((col, row))
-        return out
-
-    def graph(self) -> dict[int, list[int]]:
-        adjacency: dict[int, list[int]] = {v: [] for v in range(self.r + self.c + 2)}
-        for pos in self.kind:
-            for u, v in self.arcs(pos):
-                adjacency[u].append(v)
-        return adjacency
-
-    def determined(self) -> list[tuple[int, int]]:
-        """Hidden entries that the shown entries, the totals and the bounds fix to one value."""
-        component = _strong_components(self.graph())
-        found = [
-            pos
-            for pos in self.kind
-            if not any(component[u] == component[v] for u, v in self.arcs(pos))
-        ]
-        if not found:
-            found = sorted(linearly_derivable(self.equations(), self.kind))
-        return sorted(found, key=lambda pos: (self.kind[pos] != PRIMARY, pos))
-
-    def hide(self, pos: tuple[int, int]) -> None:
-        self.kind.setdefault(pos, SECONDARY)
-
-    def cheapest(self, candidates: Iterable[tuple[int, int]]) -> tuple[int, int] | None:
-        shown = [pos for pos in candidates if pos not in self.kind]
-        return min(shown, key=self.cost) if shown else None
-
-    # --- the two steps ---------------------------------------------------------------------------
-
-    def hide_one_per_lonely_line(self) -> None:
-        """Until stable: every grid line with a hidden entry holds at least two."""
-        changed = True
-        while changed:
-            changed = False
-            for line in self.all_lines():
-                if sum(pos in self.kind for pos in line) == 1:
-                    pos = self.cheapest(line)
-                    if pos is not None:
-                        self.hide(pos)
-                        changed = True
-
-    def protect(self, pos: tuple[int, int]) -> bool:
-        """Hide one more entry so that `pos` is no longer fixed; False if nothing is left."""
-        graph = self.graph()
-        reverse: dict[int, list[int]] = {v: [] for v in graph}
-        for u, targets in graph.items():
-            for v in targets:
-                reverse[v].append(u)
-        helpful = []
-        for u, v in self.arcs(pos):
-            ahead = _reachable(graph, v)  # where the cycle can go after this arc...
-            back = _reachable(reverse, u)  # ...and from where it can come back
-            for other in self.value:
-                if other in self.kind:
-                    continue
-                for a, b in self.arcs(other, SECONDARY):
-                    if a in ahead and b in back:
-                        helpful.append(other)
-        choice = self.cheapest(helpful)
-        if choice is None:  # no single entry closes a cycle: grow one from this entry's lines
-            choice = self.cheapest(p for line in self.lines(pos) for p in line)
-        if choice is None:
-            choice = self.cheapest(self.value)
-        if choice is not None:
-            self.hide(choice)
-            return True
-        # Everything is hidden, and "<5" alone still gives a count away (four cells of 1 under a
-        # grand total below 5 must each be 1): say less about one small entry (a dash, not "<5").
-        near = [pos] + [p for line in self.lines(pos) for p in line] + sorted(self.kind)
-        weaker = next((p for p in near if self.kind[p] == PRIMARY), None)
-        if weaker is None:
-            return False
-        self.kind[weaker] = SECONDARY
-        return True
-
-
-def _reachable(graph: dict[int, list[int]], start: int) -> set[int]:
-    seen = {start}
-    todo = [start]
-    while todo:
-        for v in graph[todo.pop()]:
-            if v not in seen:
-                seen.add(v)
-                todo.append(v)
-    return seen
-
-
-def _strong_components(graph: dict[int, list[int]]) -> dict[int, int]:
-    """Tarjan's algorithm, iterative: vertex -> component number."""
-    index: dict[int, int] = {}
-    low: dict[int, int] = {}
-    component: dict[int, int] = {}
-    stack: list[int] = []
-    on_stack: set[int] = set()
-    counter = 0
-    for root in graph:
-        if root in index:
-            continue
-        work = [(root, iter(graph[root]))]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            v, children = work[-1]
-            advanced = False
-            for w in children:
-                if w not in index:
-                    index[w] = low[w] = counter
-                    counter += 1
-                    stack.append(w)
-                    on_stack.add(w)
-                    work.append((w, iter(graph[w])))
-                    advanced = True
-                    break
-                if w in on_stack:
-                    low[v] = min(low[v], index[w])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[v])
-            if low[v] == index[v]:
-                while True:
-                    w = stack.pop()
-                    on_stack.discard(w)
-                    component[w] = v
-                    if w == v:
-                        break
-    return component
-
-
-def _cell(value: int, kind: str | None) -> Cell:
-    if kind == PRIMARY:
-        return Cell(value, SMALL_SHOWN, True)
-    if kind == SECONDARY:
-        return Cell(value, HIDDEN_SHOWN, True)
-    return Cell(value, safe_count(value), False)
-
-
-def _check_counts(values: Iterable[int]) -> None:
-    for n in values:
-        if not isinstance(n, int) or n < 0:
-            raise ValueError(f"counts are whole numbers >= 0, not {n!r}")
-
-
-def suppress_table(rows: list[list[int]], *, with_totals: bool = True) -> SuppressedTable:
-    """Primary and secondary suppression of a table of counts (rows x columns).
-
-    With totals (row totals, column totals and the grand total, which are published too), enough
-    entries are hidden that none of the hidden ones can be worked out; without totals, only the
-    counts from 1 to 4 are hidden.
-    """
-    widths = {len(row) for row in rows}
-    if len(widths) > 1:
-        raise ValueError("every row needs the same number of columns")
-    for row in rows:
-        _check_counts(row)
-    if not with_totals:
-        cells = [[_cell(n, PRIMARY if 1 <= n <= SMALL_MAX else None) for n in row] for row in rows]
-        return SuppressedTable(cells, [], [], None)
-
-    grid = _Grid([list(row) for row in rows])
-    grid.hide_one_per_lonely_line()
-    while True:
-        determined = grid.determined()
-        if not determined or not grid.protect(determined[0]):
-            break
-        grid.hide_one_per_lonely_line()
-
-    def cell(pos):
-        return _cell(grid.value[pos], grid.kind.get(pos))
-
-    r, c = grid.r, grid.c
-    return SuppressedTable(
-        cells=[[cell((i, j)) for j in range(c)] for i in range(r)],
-        row_totals=[cell((i, c)) for i in range(r)],
-        column_totals=[cell((r, j)) for j in range(c)],
-        grand_total=cell((r, c)),
+def round_family(parts: Mapping[str, int], *, total: int, cell: tuple) -> dict[str, int]:
+    """Each part to a neighbouring multiple of BASE so that they add up to `total` (the rounded
+    sum of the parts, from `round_total`): controlled rounding. The parts that go up are those
+    with the highest remainder/BASE - coin, so each goes up about as often as it should."""
+    if any(v < 0 for v in parts.values()):
+        raise ValueError("counts are never negative")
+    true_total = sum(parts.values())
+    if not (_floor(true_total) <= total <= _floor(true_total) + BASE) or total % BASE:
+        raise ValueError("the total is not a rounding of the parts' sum")
+    rounded = {key: _floor(v) for key, v in parts.items()}
+    ups = (total - sum(rounded.values())) // BASE
+    candidates = [key for key, v in parts.items() if v % BASE]
+    if not 0 <= ups <= len(candidates):  # pragma: no cover - impossible by arithmetic
+        raise ValueError("no controlled rounding")
+    ranked = sorted(
+        candidates,
+        key=lambda k: ((parts[k] % BASE) / BASE - _coin(*cell, k, parts[k]), k),
+        reverse=True,
     )
+    for key in ranked[:ups]:
+        rounded[key] += BASE
+    return rounded
 
 
-# --- lists ------------------------------------------------------------------------------------
+# --- the roll-ups ---------------------------------------------------------------------------------
+
+# (scope partner id or None, metric, dimension, key) -> value
+Counts = Mapping[tuple, int]
 
 
-def _list_determined(values: list[int], kind: dict[int, str], total_at: int | None) -> list[int]:
-    """Hidden entries of a list that its total fixes (entry total_at is the total, sign -1)."""
-    if total_at is None:
-        return []
-
-    def sign(k):
-        return -1 if k == total_at else 1
-
-    def signed_range(k):
-        lo, hi = (1, SMALL_MAX) if kind[k] == PRIMARY else (0, INFINITY)
-        return (lo, hi) if sign(k) > 0 else (-hi, -lo)
-
-    shown_sum = sum(sign(k) * n for k, n in enumerate(values) if k not in kind)
-    found = []
-    for k in kind:
-        # sign(k) * x_k = -shown_sum - (sum of the other hidden signed entries)
-        others = [signed_range(q) for q in kind if q != k]
-        lo = -shown_sum - sum(hi for _lo, hi in others)
-        hi = -shown_sum - sum(lo for lo, _hi in others)
-        own_lo, own_hi = signed_range(k)
-        lo, hi = max(lo, own_lo), min(hi, own_hi)
-        if lo >= hi:
-            found.append(k)
-    if not found:
-        equation = {k: sign(k) for k in range(len(values))}
-        found = sorted(linearly_derivable([equation], kind))
-    return sorted(found, key=lambda k: (kind[k] != PRIMARY, k))
-
-
-def suppress_list(counts: list[int], *, with_total: bool = True) -> SuppressedList:
-    """Primary and secondary suppression of one list of counts (a column) and its total."""
-    _check_counts(counts)
-    values = [*counts, sum(counts)] if with_total else list(counts)
-    total_at = len(counts) if with_total else None
-    kind = {k: PRIMARY for k, n in enumerate(values) if 1 <= n <= SMALL_MAX}
-
-    def cost(k):
-        return (k == total_at, values[k] == 0, values[k], k)
-
-    while determined := _list_determined(values, kind, total_at):
-        shown = [k for k in range(len(values)) if k not in kind]
-        if shown:
-            kind[min(shown, key=cost)] = SECONDARY
+def _units(counts: Counts) -> dict[str, dict[tuple, int]]:
+    """Each unit's own counts: (metric, dimension, key) -> value. A partner's are its scope's;
+    the rest of the programme's (learners without a partner...) form the unit NO_UNIT."""
+    units: dict[str, dict[tuple, int]] = defaultdict(dict)
+    programme: dict[tuple, int] = {}
+    for (scope, metric, dimension, key), value in counts.items():
+        if dimension == Dimension.PARTNER:
             continue
-        # All hidden and "<5" alone still tells (four counts of 1 under a total below 5).
-        weaker = next((k for k in [*determined, *kind] if kind[k] == PRIMARY), None)
-        if weaker is None:
-            break
-        kind[weaker] = SECONDARY
-    cells = [_cell(n, kind.get(k)) for k, n in enumerate(values)]
-    if with_total:
-        return SuppressedList(cells[:-1], cells[-1])
-    return SuppressedList(cells, None)
+        if scope is None:
+            programme[metric, dimension, key] = value
+        else:
+            units[str(scope)][metric, dimension, key] = value
+    rest = dict(programme)
+    for own in units.values():
+        for cell, value in own.items():
+            rest[cell] = rest.get(cell, 0) - value
+    if any(v < 0 for v in rest.values()):
+        raise ValueError("a partner counts more than the programme")
+    units[NO_UNIT] = rest
+    return units
 
 
-# --- printable tables -------------------------------------------------------------------------
+def _population_families(own: dict[tuple, int], population: str) -> dict[str, dict[str, int]]:
+    """dimension -> key -> count of one population of one unit (the total under TOTAL, "")."""
+    metric, minus = POPULATIONS[population]
+    families: dict[str, dict[str, int]] = defaultdict(dict)
+    for (m, dimension, key), value in own.items():
+        if m != metric:
+            continue
+        if dimension == Dimension.STAGE:
+            verified = key.isdigit() and int(key) >= VERIFIED_STAGE
+            if verified != (population == "verified"):
+                continue  # stages belong to one learner population or the other
+            if minus is not None:
+                value -= own.get((minus, dimension, key), 0)
+        elif minus is not None:
+            value -= own.get((minus, dimension, key), 0)
+        families[dimension][key] = value
+    return families
 
 
-def suppressed_rows(
-    header: Sequence[str],
-    rows: Sequence[tuple[str, Sequence[int]]],
+def protect_counts(counts: Counts) -> dict[tuple, int]:
+    """The protected value of every count of the roll-ups (same keys as `counts`)."""
+    pieces = protected_pieces(counts)
+    programme: dict[tuple, int] = defaultdict(int)  # the sum over the units
+    for (_unit, population, dimension, key), value in pieces.items():
+        programme[population, dimension, key] += value
+    published: dict[tuple, int] = {}
+    for scope, metric, dimension, key in counts:
+        populations = METRIC_POPULATIONS[metric]
+        if dimension == Dimension.PARTNER:  # programme-wide only: the unit's total
+            unit = key or NO_UNIT
+            value = sum(pieces.get((unit, p, Dimension.TOTAL, ""), 0) for p in populations)
+        elif scope is None:
+            value = sum(programme.get((p, dimension, key), 0) for p in populations)
+        else:
+            value = sum(pieces.get((str(scope), p, dimension, key), 0) for p in populations)
+        published[scope, metric, dimension, key] = value
+    return published
+
+
+def protected_pieces(counts: Counts) -> dict[tuple, int]:
+    """The rounded pieces everything is added up from: (unit, population, dimension, key) ->
+    rounded count. Units are partner ids as text, and NO_UNIT."""
+    pieces: dict[tuple, int] = {}
+    for unit, own in _units(counts).items():
+        for population in POPULATIONS:
+            families = _population_families(own, population)
+            true_total = families.get(Dimension.TOTAL, {}).get("", 0)
+            total = round_total(true_total, cell=(unit, population, Dimension.TOTAL))
+            pieces[unit, population, Dimension.TOTAL, ""] = total
+            for dimension, parts in families.items():
+                if dimension == Dimension.TOTAL:
+                    continue
+                if dimension == Dimension.STAGE and sum(parts.values()) != true_total:
+                    raise ValueError("the funnel stages do not add up to the learners")
+                for key, value in round_family(
+                    parts, total=total, cell=(unit, population, dimension)
+                ).items():
+                    pieces[unit, population, dimension, key] = value
+    return pieces
+
+
+# --- what a printed number stands for ----------------------------------------------------------
+
+
+def published_pieces(published: Counts) -> dict[tuple, int]:
+    """The rounded pieces, worked back from the published counts alone (what anyone who sees
+    them can do): (unit, population, dimension, key) -> rounded count."""
+    pieces: dict[tuple, int] = {}
+    for unit, own in _units(published).items():
+        for population in POPULATIONS:
+            for dimension, parts in _population_families(own, population).items():
+                for key, value in parts.items():
+                    pieces[unit, population, dimension, key] = value
+    return pieces
+
+
+def _piece_range(value: int) -> tuple[int, int]:
+    return max(0, value - MAX_ERROR), value + MAX_ERROR
+
+
+# Pieces that cannot be anything but 0, as everyone knows: a learner without a partner has not
+# applied (so is neither verified nor enrolled, and has no application), and a partner's learner
+# has applied (so is never at the first stage).
+NEEDS_A_PARTNER = {"verified", "applications", "completed", "uncompleted"}
+
+
+def impossible(unit: str, population: str, dimension: str | None = None, key: str = "") -> bool:
+    """Whether the piece is 0 by the rules of the programme (known to anyone)."""
+    if unit == NO_UNIT and population in NEEDS_A_PARTNER:
+        return True
+    if dimension == Dimension.STAGE:
+        stage = int(key) if key.isdigit() else 0
+        if population == "verified":
+            return stage < VERIFIED_STAGE
+        if population == "unverified":
+            return stage != (1 if unit == NO_UNIT else 2)
+    return False
+
+
+def family_subset_range(
+    parts: Mapping[str, int], keys: Iterable[str], *, total: int
+) -> tuple[int, int]:
+    """The true counts that the rounded sum of `keys` of one family stands for, given the whole
+    family (every key it may have: one that is not listed is a piece of 0) and its rounded total
+    (all published): the tightest range, and the one an attacker gets."""
+    keys = set(keys)
+    inside = [_piece_range(v) for k, v in parts.items() if k in keys]
+    outside = [_piece_range(v) for k, v in parts.items() if k not in keys]
+    total_low, total_high = _piece_range(total)
+    low = max(sum(lo for lo, _hi in inside), total_low - sum(hi for _lo, hi in outside))
+    high = min(sum(hi for _lo, hi in inside), total_high - sum(lo for lo, _hi in outside))
+    return low, high
+
+
+UNLISTED = object()  # stands for the keys a family may have but does not list
+
+
+def published_range(
+    pieces: Mapping[tuple, int],
     *,
-    totals: bool = True,
-    row_totals: bool = True,
-) -> list[list[str]]:
-    """The table as it is printed (CSV, e-mail): a heading row, one row per label with its shown
-    counts, and with `totals` a total row and (unless `row_totals` is False) a total column.
-
-    `header` names the label column then each count column; it may also leave out the label
-    column's name. A table with one count column is a list: it gets a total row but no total
-    column (which would only repeat it). Without row totals (columns that measure different
-    things, which it makes no sense to add up) each column is protected as a list with its
-    total, which hides fewer cells than protecting against row totals too.
-    """
-    width = len(rows[0][1]) if rows else max(len(header) - 1, 0)
-    if len(header) == width:
-        header = ["", *header]
-    elif len(header) != width + 1:
-        raise ValueError("the header must name the label column (optional) and each count column")
-    labels = [str(label) for label, _values in rows]
-    total = _("Total")
-    if width == 1 or (totals and not row_totals):
-        columns = [
-            suppress_list([values[j] for _label, values in rows], with_total=totals)
-            for j in range(width)
-        ]
-        out = [[str(h) for h in header]]
-        for i, label in enumerate(labels):
-            out.append([label, *(column.cells[i].shown for column in columns)])
-        if totals:
-            out.append([total, *(column.total.shown for column in columns)])
-        return out
-    table = suppress_table([list(values) for _label, values in rows], with_totals=totals)
-    out = [[str(h) for h in header] + ([total] if totals else [])]
-    for i, label in enumerate(labels):
-        line = [label] + [c.shown for c in table.cells[i]]
-        if totals:
-            line.append(table.row_totals[i].shown)
-        out.append(line)
-    if totals:
-        out.append([total] + [c.shown for c in table.column_totals] + [table.grand_total.shown])
-    return out
+    units: Iterable[str],
+    metric: str,
+    dimension: str,
+    keys: Iterable[str] = ("",),
+    universe: Iterable[str] | None = None,
+) -> tuple[int, int]:
+    """The true counts a printed number stands for: the sum, over `units` and the metric's
+    populations, of the rounded pieces of `dimension` with these `keys` (TOTAL: key ""). The
+    `universe` is every key the dimension can have (default: more than are listed)."""
+    keys = list(keys)
+    low = high = 0
+    for unit in units:
+        for population in METRIC_POPULATIONS[metric]:
+            if impossible(unit, population):
+                continue
+            total = pieces.get((unit, population, Dimension.TOTAL, ""), 0)
+            if dimension == Dimension.TOTAL:
+                lo, hi = _piece_range(total)
+            else:
+                parts = {
+                    key: value
+                    for (u, p, d, key), value in pieces.items()
+                    if u == unit and p == population and d == dimension
+                }
+                for key in [*(universe or [UNLISTED]), *keys]:
+                    parts.setdefault(key, 0)
+                parts = {
+                    key: value
+                    for key, value in parts.items()
+                    if key is UNLISTED or not impossible(unit, population, dimension, key)
+                }
+                lo, hi = family_subset_range(parts, keys, total=total)
+            low, high = low + lo, high + hi
+    return low, high

@@ -15,7 +15,7 @@ from partners.services.applications import case_number_hash
 from portal.crypto import encrypt_text
 from portal.models import User
 from portal.reporting.refresh import rollups_refresh
-from portal.reporting.suppression import HIDDEN_SHOWN
+from portal.reporting.suppression import BASE, MAX_ERROR, SMALL_SHOWN
 from tests.credentials.factories import CourseFactory, EnrolmentFactory, ProviderFactory
 from tests.learners.factories import LearnerProfileFactory
 from tests.partners.factories import ApplicationFactory, MembershipFactory, PartnerFactory
@@ -133,6 +133,12 @@ class CsvTable:
     header: list[str]
     rows: list[list[str]]
 
+    def value(self, label: str, column: str) -> str:
+        """A row's value, or "<5" when the row is not listed (all its protected counts are 0)."""
+        if any(row[0] == label for row in self.rows):
+            return self.row(label)[column]
+        return "<5"
+
     def row(self, label: str) -> dict[str, str]:
         for row in self.rows:
             if row[0] == label:
@@ -163,9 +169,15 @@ def shown_counts(tables: dict[str, CsvTable]) -> list[str]:
     return [cell for table in tables.values() for row in table.rows for cell in row[1:]]
 
 
-def assert_safely_shown(shown: str, value: int) -> None:
-    """A published cell: the true count, "<5" for 1 to 4, or hidden to protect one."""
-    if 1 <= value <= 4:
-        assert shown == "<5", (shown, value)
-    else:
-        assert shown in (str(value), HIDDEN_SHOWN), (shown, value)
+def protected_number(shown: str) -> int:
+    """A printed protected count as a number ("<5" is a rounded 0)."""
+    return 0 if shown == SMALL_SHOWN else int(shown.replace(",", ""))
+
+
+def assert_safely_shown(shown: str, value: int, *, pieces: int = 1) -> None:
+    """A published cell: a multiple of 5 ("<5" for 0), never a count from 1 to 4, within 4 of the
+    true count for each rounded piece it adds up (learners: not yet verified + verified...)."""
+    assert shown not in SMALL, (shown, value)
+    number = protected_number(shown)
+    assert number % BASE == 0, (shown, value)
+    assert abs(number - value) <= MAX_ERROR * pieces, (shown, value, pieces)

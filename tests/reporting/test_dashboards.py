@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from lxml import html as lxml_html
 
-from credentials.models import Credential, Enrolment, EnrolmentStatus
+from credentials.models import Credential, Enrolment, EnrolmentStatus, Provider
 from credentials.services.issuance import credential_issue
 from learners.models import LearnerProfile
 from partners.models import ApplicationStatus, Partner, StaffRole
@@ -38,7 +38,6 @@ from portal.reporting.selectors import (
     partner_dashboard_data,
     programme_dashboard_data,
 )
-from portal.reporting.suppression import HIDDEN_SHOWN
 from tests.credentials.factories import (
     CourseFactory,
     EnrolmentFactory,
@@ -49,6 +48,8 @@ from tests.learners.factories import LearnerProfileFactory
 from tests.partners.factories import ApplicationFactory, MembershipFactory, PartnerFactory
 from tests.portal.conftest import give_totp
 from tests.portal.factories import LearnerFactory, PartnerStaffFactory, ProgrammeAdminFactory
+
+from .export_data import assert_safely_shown, protected_number
 
 pytestmark = pytest.mark.django_db
 
@@ -202,7 +203,24 @@ def visible_text(doc) -> str:
 # --- the programme dashboard ---------------------------------------------------------------------
 
 
-def test_programme_headlines_equal_the_live_tables(client, admin, programme):
+def published(scope, metric, dimension=Dimension.TOTAL, key="") -> int:
+    """The protected count every output shows (0 when the roll-ups have no such row)."""
+    row = SummaryCount.objects.filter(
+        scope_partner_id=scope, metric=metric, dimension=dimension, key=key
+    ).first()
+    return row.published if row else 0
+
+
+def shown(number: int) -> str:
+    return "<5" if number == 0 else f"{number:,}"
+
+
+def percent(part: str, whole: str) -> str:
+    part, whole = protected_number(part), protected_number(whole)
+    return f"{round(part * 100 / whole, 1):.1f}%" if whole else "—"
+
+
+def test_programme_headlines_are_the_protected_live_counts(client, admin, programme):
     client.force_login(admin)
     doc = page(client, PROGRAMME)
 
@@ -215,9 +233,18 @@ def test_programme_headlines_equal_the_live_tables(client, admin, programme):
         "completions": 6,
         "credentials": 5,
     }
-    for key, value in truth.items():
-        assert headline(doc, key) == str(value), key
-    assert headline(doc, "partners") == "2"
+    for key in ("learners", "verified", "enrolments", "completions", "credentials"):
+        assert headline(doc, key) == shown(published(None, key)), key
+        # Each partner's (and the partnerless learners') pieces are within 4 of the truth.
+        assert_safely_shown(headline(doc, key), truth[key], pieces=6)
+    listed = SummaryCount.objects.filter(
+        scope_partner_id=None, metric="learners", dimension="partner", published__gt=0
+    )
+    assert headline(doc, "partners") == str(listed.exclude(key="").count())
+    countries = listed.model.objects.filter(
+        scope_partner_id=None, metric="learners", dimension="residence", published__gt=0
+    )
+    assert headline(doc, "countries") == str(countries.count())
     assert "Figures as of" in visible_text(doc)
 
 
@@ -225,72 +252,97 @@ def test_programme_funnel_counts_and_conversion_rates(client, admin, programme):
     client.force_login(admin)
     rows = table_rows(page(client, PROGRAMME), "table-funnel")
 
-    assert rows == [
-        ["Signed up", "20", "—", "—"],
-        ["Applied", "16", "80.0%", "80.0%"],
-        ["Verified", "12", "75.0%", "60.0%"],
-        ["Enrolled", "8", "66.7%", "40.0%"],
-        ["Completed", "6", "75.0%", "30.0%"],
-        ["Credential issued", "5", "83.3%", "25.0%"],
+    assert [row[0] for row in rows] == [
+        "Signed up",
+        "Applied",
+        "Verified",
+        "Enrolled",
+        "Completed",
+        "Credential issued",
     ]
+    truth = [20, 16, 12, 8, 6, 5]
+    for index, row in enumerate(rows):
+        stage = index + 1
+        reached = sum(published(None, "learners", "stage", str(s)) for s in range(stage, 7))
+        assert row[1] == shown(reached)
+        assert_safely_shown(row[1], truth[index], pieces=6)
+        if index:  # rates between the protected counts
+            assert row[2] == percent(row[1], rows[index - 1][1])
+            assert row[3] == percent(row[1], rows[0][1])
+    assert rows[0][1] == shown(published(None, "learners"))  # the first step is every learner
+
+
+def assert_table_is_protected(rows, scope, dimension, metrics, labels) -> None:
+    """Every row is the protected count of its key, and the total row their sum (and the
+    metric's protected total)."""
+    *body, total = rows
+    for label, *cells in body:
+        key = labels[label]
+        assert cells == [shown(published(scope, m, dimension, key)) for m in metrics], label
+    assert total[0] == "Total"
+    for index, metric in enumerate(metrics):
+        assert total[index + 1] == shown(published(scope, metric))
+        assert sum(protected_number(row[index + 1]) for row in body) == published(scope, metric)
 
 
 def test_programme_breakdowns_by_partner_country_and_provider(client, admin, programme):
     client.force_login(admin)
     doc = page(client, PROGRAMME)
+    a, b = programme["a"], programme["b"]
+    all_metrics = ["learners", "applications", "verified", "enrolments", "completions"]
+    all_metrics.append("credentials")
+    people = ["learners", "verified", "applications"]
+    partners = table_rows(doc, "table-partner")
+    labels = {"Alpha Refugee Aid": str(a.pk), "Beta Support": str(b.pk), "No partner yet": ""}
+    assert_table_is_protected(partners, None, "partner", all_metrics, labels)
+    # Alpha's row is Alpha's own figures (what its export says).
+    alpha = {row[0]: row[1:] for row in partners}["Alpha Refugee Aid"]
+    assert alpha == [shown(published(a.pk, m)) for m in all_metrics]
+    assert_safely_shown(alpha[0], 12, pieces=2)
 
-    # Learners, applications, verified, enrolments, completions, credentials.
-    assert table_rows(doc, "table-partner") == [
-        ["Alpha Refugee Aid", "12", "12", "10", "7", "6", "5"],
-        ["Beta Support", "4", "4", "2", "1", "0", "0"],
-        ["No partner yet", "4", "0", "0", "0", "0", "0"],
-        ["Total", "20", "16", "12", "8", "6", "5"],
-    ]
-    # Learners, verified learners, applications.
-    assert table_rows(doc, "table-residence") == [
-        ["Kenya", "12", "10", "12"],
-        ["Türkiye", "4", "2", "4"],
-        ["Jordan", "4", "0", "0"],
-        ["Total", "20", "12", "16"],
-    ]
-    origin = {row[0]: row[1:] for row in table_rows(doc, "table-origin")}
-    assert origin["South Sudan"] == ["12", "10", "12"]
-    assert origin["Afghanistan"] == ["4", "2", "4"]
-    assert origin["Syria"] == ["4", "0", "0"]
-    # Enrolments, completions, credentials.
-    assert table_rows(doc, "table-provider") == [
-        ["Alpha Academy", "7", "6", "5"],
-        ["Beta Institute", "1", "0", "0"],
-        ["Total", "8", "6", "5"],
-    ]
-    assert table_rows(doc, "table-seats-partner") == [
-        ["Alpha Refugee Aid", "7", "40", "18%"],
-        ["Beta Support", "1", "10", "10%"],
-        ["Total", "8", "50", "16%"],
-    ]
-    assert table_rows(doc, "table-seats-provider")[0] == ["Alpha Academy", "7", "40", "18%"]
+    countries = {"Kenya": "KE", "Türkiye": "TR", "Jordan": "JO"}
+    assert_table_is_protected(
+        table_rows(doc, "table-residence"), None, "residence", people, countries
+    )
+    origins = {"South Sudan": "SS", "Afghanistan": "AF", "Syria": "SY"}
+    assert_table_is_protected(table_rows(doc, "table-origin"), None, "origin", people, origins)
+    providers = {p.name: str(p.pk) for p in Provider.objects.all()}
+    provider_rows = table_rows(doc, "table-provider")
+    assert_table_is_protected(
+        provider_rows, None, "provider", ["enrolments", "completions", "credentials"], providers
+    )
+    # Seats: allocated as they are (no people), used protected.
+    seats = table_rows(doc, "table-seats-partner")
+    used = {s.partner_id: s.used_published for s in SeatUsage.objects.all()}
+    assert seats[0][0] == "Alpha Refugee Aid" and seats[0][2] == "40"
+    assert seats[0][1] == shown(used[a.pk])
+    assert_safely_shown(seats[0][1], 7)
+    assert seats[-1][2] == "50"
 
 
-def test_programme_trends_by_month_match_the_live_tables(client, admin, programme):
+def test_programme_trends_by_month_match_the_protected_counts(client, admin, programme):
     client.force_login(admin)
     rows = table_rows(page(client, PROGRAMME), "table-trends")
-    # Everything happened this month (and the applications three days ago: maybe last month).
-    assert rows[-1] == ["Total", "20", "16", "8", "6", "5"]
+    metrics = ["learners", "applications", "enrolments", "completions", "credentials"]
+    assert rows[-1] == ["Total", *(shown(published(None, m)) for m in metrics)]
     month_rows = rows[:-1]
     assert 1 <= len(month_rows) <= 2
-    assert sum(int(row[1]) for row in month_rows) == 20
+    for index, metric in enumerate(metrics):
+        column = sum(protected_number(row[index + 1]) for row in month_rows)
+        assert column == published(None, metric)
 
 
 def test_median_time_to_a_decision_per_partner(client, admin, programme):
     client.force_login(admin)
     rows = table_rows(page(client, PROGRAMME), "table-decisions")
     by_name = {row[0]: row[1:] for row in rows}
-    # A: 10 decisions; B: 2 decisions, too few to show a median.
+    # A: 10 decisions (a multiple of 5: shown as it is); B: 2 decisions, too few for a median.
     assert by_name["Alpha Refugee Aid"][0] == "10"
     times = DecisionTime.objects.get(partner_id=programme["a"].pk)
     assert times.median_hours == pytest.approx(10)
     assert by_name["Alpha Refugee Aid"][1] == "10.0 hours"
-    assert by_name["Beta Support"] == ["2", "Too few decisions to show"]
+    assert by_name["Beta Support"][0] in ("<5", "5")
+    assert by_name["Beta Support"][1] == "Too few decisions to show"
 
 
 def test_programme_dashboard_is_empty_until_the_first_refresh(client, admin):
@@ -302,7 +354,7 @@ def test_programme_dashboard_is_empty_until_the_first_refresh(client, admin):
     assert not doc.xpath("//*[@id='table-funnel']")
 
 
-# --- the partner dashboard: its own figures, as safe counts --------------------------------------
+# --- the partner dashboard: its own figures, protected -------------------------------------------
 
 
 def test_partner_dashboard_shows_its_own_figures(client, programme):
@@ -320,17 +372,26 @@ def test_partner_dashboard_shows_its_own_figures(client, programme):
         "credentials": 5,
     }
     for key in ("learners", "verified", "enrolments", "completions", "credentials"):
-        assert headline(doc, key) == str(truth[key]), key
-    assert headline(doc, "countries") == "<5"  # one country
+        assert headline(doc, key) == shown(published(partner.pk, key)), key
+        assert_safely_shown(headline(doc, key), truth[key], pieces=2)
+    assert headline(doc, "countries") == "1"  # a number of countries, not of people
     assert not doc.xpath("//*[@id='headline-partners']")
     # The funnel starts at the application: every learner of a partner applied to it.
-    assert table_rows(doc, "table-funnel") == [
-        ["Applied", "12", "—", "—"],
-        ["Verified", "10", "83.3%", "83.3%"],
-        ["Enrolled", "7", "70.0%", "58.3%"],
-        ["Completed", "6", "85.7%", "50.0%"],
-        ["Credential issued", "5", "83.3%", "41.7%"],
+    funnel = table_rows(doc, "table-funnel")
+    assert [row[0] for row in funnel] == [
+        "Applied",
+        "Verified",
+        "Enrolled",
+        "Completed",
+        "Credential issued",
     ]
+    assert funnel[0][1] == headline(doc, "learners")
+    assert funnel[1][1] == headline(doc, "verified")
+    for index, row in enumerate(funnel):
+        reached = sum(
+            published(partner.pk, "learners", "stage", str(s)) for s in range(index + 2, 7)
+        )
+        assert row[1] == shown(reached)
     text = visible_text(doc)
     assert "Kenya" in text and "South Sudan" in text and "Alpha Academy" in text
 
@@ -345,70 +406,60 @@ def test_coordinator_of_b_sees_none_of_partner_a(client, programme):
     for secret in ("Alpha Refugee Aid", "Kenya", "South Sudan", "Alpha Academy", "Jordan"):
         assert secret not in content, secret
     doc = lxml_html.fromstring(content)
-    # B's own numbers are all small: shown as "<5", never exact.
-    for key in ("learners", "enrolments"):
-        assert headline(doc, key) == "<5"
-    assert headline(doc, "completions") == "0"
-    assert headline(doc, "credentials") == "0"
-    for row in table_rows(doc, "table-residence"):
-        assert row[1:] == ["<5", "<5", "<5"]
-    assert [row[1] for row in table_rows(doc, "table-funnel")] == ["<5", "<5", "<5", "0", "0"]
+    # B's own numbers are all small: multiples of 5 ("<5" for 0), never a count from 1 to 4.
+    for key in ("learners", "verified", "enrolments", "completions", "credentials"):
+        assert headline(doc, key) in ("<5", "5", "10"), key
+    for table in ("table-residence", "table-origin", "table-funnel", "table-trends"):
+        for row in table_rows(doc, table):
+            for cell in row[1:]:
+                assert cell not in ("1", "2", "3", "4"), (table, row)
     # Nothing of the programme as a whole either (20 learners, 3 countries).
     assert "20" not in visible_text(doc).split()
 
 
-def test_partner_tables_hide_enough_that_no_small_count_can_be_worked_out(client, programme):
+def test_partner_tables_add_up_to_the_headlines(client, programme):
     partner = programme["a"]
-    # A second country with 2 learners: its cells are "<5", so in each column another entry
-    # (Kenya's, or the total) is hidden too, or total minus Kenya would give the small count.
+    # A second country with 2 learners: 0 or 5 for it, and Kenya's rounded so that the table
+    # adds up to the same total as every other table and the headline.
     course = CourseFactory(provider__name="Gamma College")
     learner_at(3, partner=partner, residence="UG", origin="CD", course=course)
     learner_at(3, partner=partner, residence="UG", origin="CD", course=course)
     rollups_refresh()
     client.force_login(staff_of(partner))
-    rows = table_rows(page(client, partner_url(partner)), "table-residence")
-    by_country = {row[0]: row[1:] for row in rows}
+    doc = page(client, partner_url(partner))
+    countries = {"Kenya": "KE", "Uganda": "UG"}
+    people = ["learners", "verified", "applications"]
+    rows = table_rows(doc, "table-residence")
+    assert_table_is_protected(rows, partner.pk, "residence", people, countries)
+    assert rows[-1][1] == headline(doc, "learners") and rows[-1][2] == headline(doc, "verified")
+    origin = table_rows(doc, "table-origin")
+    assert origin[-1] == rows[-1]
+    for row in rows + origin:
+        for cell in row[1:]:
+            assert protected_number(cell) % 5 == 0, row
 
-    assert by_country["Uganda"] == ["<5", "<5", "<5"]
-    for row in rows:
-        for shown in row[1:]:
-            assert shown in ("<5", HIDDEN_SHOWN, "0") or int(shown) >= 5
-    for column in zip(*(row[1:] for row in rows), strict=True):
-        hidden = sum(shown in ("<5", HIDDEN_SHOWN) for shown in column)
-        assert hidden != 1, column  # a lone hidden entry would be the total minus the others
 
-
-def test_small_cells_that_add_up_to_the_headline_are_not_given_away(programme):
-    """4 + 4 learners in two countries: "<5" and "<5" with a total of 8 would say both are 4.
-    The total is the headline (it stays), so both cells show as a dash: any number."""
+def test_dashboards_read_only_the_protected_counts(client, admin, programme):
+    """The true counts never reach a page: a roll-up whose true value and protected value differ
+    shows the protected one, on both dashboards."""
     partner = programme["a"]
-    SummaryCount.objects.filter(scope_partner_id=partner.pk).delete()
-    rows = [
-        (Dimension.TOTAL, "", 8),
-        (Dimension.RESIDENCE, "KE", 4),
-        (Dimension.RESIDENCE, "UG", 4),
-    ]
-    SummaryCount.objects.bulk_create(
-        SummaryCount(
-            scope_partner_id=partner.pk, metric=Metric.LEARNERS, dimension=d, key=k, value=v
-        )
-        for d, k, v in rows
-    )
-    data = partner_dashboard_data(partner)
-
-    assert data.headlines[0].figure.text == "8"
-    assert [row.cells[0].text for row in data.by_residence.rows] == [HIDDEN_SHOWN, HIDDEN_SHOWN]
-    assert data.by_residence.totals[0].text == "8"
+    SummaryCount.objects.filter(metric="learners", dimension="total").update(value=3, published=40)
+    client.force_login(admin)
+    assert headline(page(client, PROGRAMME), "learners") == "40"
+    client.force_login(staff_of(partner))
+    assert headline(page(client, partner_url(partner)), "learners") == "40"
 
 
-def test_partner_dashboard_data_never_carries_a_hidden_number(programme):
+def test_partner_dashboard_data_carries_only_protected_numbers(programme):
     data = partner_dashboard_data(programme["b"])
-    hidden = [h.figure for h in data.headlines if h.figure.hidden]
-    assert hidden and all(f.value is None for f in hidden)
+    figures = [h.figure for h in data.headlines if h.key != "countries"]
+    figures += [step.figure for step in data.funnel]
     for table in data.breakdowns:
+        figures += list(table.totals)
         for row in table.rows:
-            for cell in row.cells:
-                assert cell.value is None or cell.value == 0 or cell.value >= 5
+            figures += list(row.cells)
+    assert figures and all(f.value % 5 == 0 for f in figures)
+    assert all(f.text == ("<5" if f.value == 0 else str(f.value)) for f in figures)
 
 
 # --- the cost of a dashboard does not grow with the data ------------------------------------------
@@ -490,6 +541,8 @@ def big_summary(partners: int = 200, countries: int = 50, months: int = 24) -> N
             )
             for s in range(1, 7)
         ]
+    for row in rows:  # written as if protected already: the dashboards read only `published`
+        row.published = row.value
     SummaryCount.objects.bulk_create(rows, batch_size=5000)
     DecisionTime.objects.bulk_create(
         DecisionTime(partner_id=p.pk, decisions=20, median_hours=30.0) for p in created
@@ -534,6 +587,7 @@ def test_dashboards_cost_the_same_queries_with_much_more_data(admin, programme, 
                 dimension="month",
                 key=f"2022-{m:02d}",
                 value=5,
+                published=5,
             )
             for m in range(1, 13)
         )
@@ -684,7 +738,8 @@ def test_numbers_in_chart_labels_are_formatted():
 def test_refresh_button_enqueues_a_rebuild_after_commit(
     client, admin, django_capture_on_commit_callbacks
 ):
-    learner_at(1, residence="KE")
+    for _ in range(5):  # a multiple of 5: the protected count is the count
+        learner_at(1, residence="KE")
     client.force_login(admin)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -702,7 +757,7 @@ def test_refresh_button_enqueues_a_rebuild_after_commit(
     doc = page(client, PROGRAMME)
     text = visible_text(doc)
     assert "The figures are being recalculated; reload in a minute." in text
-    assert headline(doc, "learners") == "1"
+    assert headline(doc, "learners") == "5"
     assert "Figures as of" in text
 
 

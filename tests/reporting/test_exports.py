@@ -22,7 +22,7 @@ from portal.models import AuditEvent
 from portal.reporting import exports
 from portal.reporting.models import ExportJob, ExportKind, Metric, SummaryCount
 from portal.reporting.services import export_build, export_request
-from portal.reporting.suppression import HIDDEN_SHOWN
+from portal.reporting.suppression import MAX_ERROR
 from portal.reporting.tasks import export_build_task, exports_expire_task
 from portal.storage import private_storage
 from tests.partners.factories import PartnerFactory
@@ -36,6 +36,7 @@ from .export_data import (
     learner_of,
     parse_aggregates,
     programme_admin,
+    protected_number,
     shown_counts,
     staff_of,
 )
@@ -136,15 +137,22 @@ def test_admin_asks_for_programme_figures_and_downloads_them(
     ]
     assert not SMALL & set(shown_counts(tables))
     partners = tables["By partner"]
-    assert [row[0] for row in partners.rows] == [
-        "Bridge Beirut",
-        "Hope Amman",
-        "No partner yet",
-        "Total",
-    ]
-    assert partners.row("Total")["Learners"] == "17"
-    assert partners.row("No partner yet")["Learners"] == "<5"
-    assert partners.row("Bridge Beirut")["Learners"] in ("5", HIDDEN_SHOWN)
+    # Listed when a protected count is above 0 (the two learners without a partner round to 0 or 5).
+    assert [row[0] for row in partners.rows] in (
+        ["Bridge Beirut", "Hope Amman", "No partner yet", "Total"],
+        ["Bridge Beirut", "Hope Amman", "Total"],
+    )
+    # Each unit's learners are two rounded pieces (not yet verified, verified); the programme's
+    # total adds up the units' (A: 3 + 7, B: 0 + 5, no partner: 2 + 0).
+    assert partners.row("Bridge Beirut")["Learners"] == "5"  # 5 verified: a multiple of 5
+    assert_safely_shown(partners.row("Hope Amman")["Learners"], 10, pieces=2)
+    assert_safely_shown(partners.value("No partner yet", "Learners"), 2)
+    assert_safely_shown(partners.row("Total")["Learners"], 17, pieces=3)
+    total = sum(protected_number(row[1]) for row in partners.rows[:-1])
+    assert protected_number(partners.row("Total")["Learners"]) == total
+    assert partners.row("Total") == {
+        column: tables["By month"].row("Total")[column] for column in partners.row("Total")
+    }
 
     actions = list(
         AuditEvent.objects.filter(action__startswith="export.")
@@ -157,7 +165,7 @@ def test_admin_asks_for_programme_figures_and_downloads_them(
     ]
 
 
-def test_partner_figures_equal_the_rollups_with_small_counts_suppressed(
+def test_partner_figures_are_the_protected_rollups(
     programme, coordinator_a, django_capture_on_commit_callbacks
 ):
     client = client_of(coordinator_a)
@@ -183,36 +191,51 @@ def test_partner_figures_equal_the_rollups_with_small_counts_suppressed(
         "Lebanon (LB)": {"Learners": 3, "Applications": 3, "Verified learners": 0},
         "Total": {"Learners": 10, "Applications": 10, "Verified learners": 7},
     }
+    rows = {row[0] for row in residence.rows}
     for label, counts in expected.items():
+        if label not in rows:  # every protected count of the row is 0: not listed
+            assert all(v <= MAX_ERROR for v in counts.values())
+            continue
         for column, value in counts.items():
-            assert_safely_shown(residence.row(label)[column], value)
-    assert residence.row("Lebanon (LB)")["Learners"] == "<5"
-    assert residence.row("Total")["Learners"] == "10"
+            # Learners: the not yet verified and the verified learners, each rounded.
+            pieces = 2 if column == "Learners" else 1
+            assert_safely_shown(residence.row(label)[column], value, pieces=pieces)
+    # The Jordanians are all verified: one piece of 7, so 5 or 10.
+    assert residence.row("Jordan (JO)")["Verified learners"] in ("5", "10")
 
     month = tables["By month"]
-    assert month.row("Total") == {
-        "Learners": "10",
-        "Applications": "10",
-        "Verified learners": "7",
-        "Enrolments": "6",
-        "Completions": "<5",
-        "Credentials": "<5",
+    truth = {
+        "Learners": 10,
+        "Applications": 10,
+        "Verified learners": 7,
+        "Enrolments": 6,
+        "Completions": 2,
+        "Credentials": 2,
     }
+    for column, value in truth.items():
+        pieces = 2 if column in ("Learners", "Enrolments") else 1
+        assert_safely_shown(month.row("Total")[column], value, pieces=pieces)
+    # Every table adds up to the same totals.
+    for table in (residence, tables["By country of origin"]):
+        for column, shown in table.row("Total").items():
+            assert shown == month.row("Total")[column]
     provider = tables["By course provider"]
     assert provider.header == ["Course provider", "Enrolments", "Completions", "Credentials"]
-    assert provider.row("Open Courses")["Completions"] == "<5"
 
-    # Every shown count is the roll-up's number (or its safe form).
+    # Every shown count is the roll-up's protected number, within its rounding of the true one.
     rollup = {
-        (key, metric): value
-        for key, metric, value in SummaryCount.objects.filter(
+        (key, metric): (value, published)
+        for key, metric, value, published in SummaryCount.objects.filter(
             scope_partner_id=programme.partner_a.pk, dimension="month"
-        ).values_list("key", "metric", "value")
+        ).values_list("key", "metric", "value", "published")
     }
     labels = {str(m.label): m.value for m in Metric}
     for row in month.rows[:-1]:
         for column, shown in zip(month.header[1:], row[1:], strict=True):
-            assert_safely_shown(shown, rollup.get((row[0], labels[column]), 0))
+            value, published = rollup.get((row[0], labels[column]), (0, 0))
+            assert protected_number(shown) == published
+            pieces = 2 if column in ("Learners", "Enrolments") else 1
+            assert_safely_shown(shown, value, pieces=pieces)
 
 
 def test_export_cells_that_look_like_formulas_are_neutralised(
@@ -653,5 +676,5 @@ def test_an_export_is_built_by_a_real_worker(worker_private_media, celery_worker
     assert (worker_private_media / job.file_name).exists()
     text = download_text(client_of(admin), job)
     _scope, tables = parse_aggregates(text)
-    assert tables["By country of residence"].row("Lebanon (LB)")["Learners"] == "<5"
+    assert_safely_shown(tables["By country of residence"].value("Lebanon (LB)", "Learners"), 3)
     assert not SMALL & set(shown_counts(tables))

@@ -59,6 +59,7 @@ from portal.reporting.refresh import (
     live_learner_counts,
     rollups_refresh,
 )
+from portal.reporting.suppression import protect_counts
 
 RESIDENCES = ["JO", "LB", "TR"]
 ORIGINS = ["SY", "AF", ""]
@@ -525,6 +526,12 @@ def assert_rollups_equal_live(world: World) -> None:
         for s in SummaryCount.objects.all()
     }
     assert actual == dict(expected_summaries(records))
+    # What every output shows: the engine's protection of exactly these counts.
+    published = {
+        (s.scope_partner_id, s.metric, s.dimension, s.key): s.published
+        for s in SummaryCount.objects.all()
+    }
+    assert published == protect_counts(actual)
 
     # Summary totals == sums of the daily tables, per scope.
     for (metric, daily, filters), scope in itertools.product(

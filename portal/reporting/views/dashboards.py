@@ -20,9 +20,14 @@ from partners.permissions import can_manage_partners
 from partners.selectors_manage import partner_get_for_coordinator_or_404
 
 from ..charts import Bar, Series, axis_label_indexes, bar_chart, line_chart
-from ..selectors import Breakdown, DashboardData, partner_dashboard_data, programme_dashboard_data
+from ..selectors import (
+    NOT_APPLICABLE,
+    Breakdown,
+    DashboardData,
+    partner_dashboard_data,
+    programme_dashboard_data,
+)
 from ..services import rollups_refresh_request
-from ..suppression import HIDDEN_SHOWN
 
 CHART_BARS = 15  # bars per breakdown chart; the table under it has more rows, and every column
 
@@ -68,7 +73,7 @@ def _charts(data: DashboardData, *, rtl: bool) -> dict[str, str]:
                     step.label,
                     step.figure.value,
                     f"{step.figure.text} · {step.from_previous}"
-                    if step.from_previous and step.from_previous != HIDDEN_SHOWN
+                    if step.from_previous and step.from_previous != NOT_APPLICABLE
                     else step.figure.text,
                 )
                 for step in data.funnel
