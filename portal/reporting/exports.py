@@ -5,8 +5,8 @@ the live tables, and only their protected counts (`published`, from suppression.
 numbers the dashboards show): multiples of 5, "<5" for a rounded 0, every table adding up to the
 same totals. A row is listed when one of its protected counts is above 0.
 
-The list of learners (programme admins) has one row per group of learners but is k-anonymous:
-generalised values only, and no row shared by fewer than 5 learners (see below).
+There is no row-level export: a list of learners, even a k-anonymous one, would print exact
+class sizes that undo the rounding (docs/decisions/0012, 0014).
 
 Every cell goes through `csv_cell`, since partner, provider and country names reach spreadsheets
 that would run a cell starting with "=", "+", "-" or "@" as a formula.
@@ -14,29 +14,22 @@ that would run a cell starting with "=", "+", "-" or "@" as a formula.
 
 import csv
 import io
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import CharField, Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from credentials.models import Enrolment, EnrolmentStatus, Provider
-from learners.models import LearnerProfile
-from partners.models import Application, Partner
+from credentials.models import Provider
+from partners.models import Partner
 
 from .models import Dimension, ExportKind, Metric, RefreshState, SummaryCount
-from .regions import region_label
 from .suppression import shown
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# What counts as an enrolment and a completion, as in the roll-ups (refresh.SOURCES).
-ENROLLED_STATUSES = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED, EnrolmentStatus.REVOKED)
-LEARNER_BATCH = 2000
 
 Progress = Callable[[int, int], None]  # (processed, total)
 
@@ -232,142 +225,13 @@ def aggregates_csv(*, partner: Partner | None) -> str:
     return out.getvalue()
 
 
-# --- the list of learners (programme admins) -----------------------------------------------------
-#
-# One row per learner, but k-anonymous (docs/decisions/0014): every column is generalised
-# (countries to their continent, the sign-up date to its quarter, counts to "0" / "1" / "2+"),
-# and a row is written only when at least LEARNER_LIST_K learners share exactly the same row.
-# Every column counts as a quasi-identifier, so rows of one class are identical: nothing in the
-# file tells one member of a class from another, and a learner whose combination is shared by
-# fewer than K people is left out. There is no reference, no account id and no exact date, and
-# the rows are sorted by their values, not by sign-up order.
-
-LEARNER_LIST_K = 5
-
-
-def _count_of(queryset) -> Coalesce:
-    counted = queryset.values("learner_id").annotate(n=Count("id")).values("n")[:1]
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
-def learner_list_queryset():
-    """One row per learner with the minimum the list needs; no name, e-mail, case number or
-    displacement status is even selected."""
-    learner = OuterRef("user_id")
-    latest = Application.objects.filter(learner_id=learner).order_by("-submitted_at", "-id")
-    enrolments = Enrolment.objects.filter(learner_id=learner).order_by()
-    return (
-        LearnerProfile.objects.annotate(
-            partner_name=Subquery(latest.values("partner__name")[:1], output_field=CharField()),
-            application_status=Subquery(latest.values("status")[:1], output_field=CharField()),
-            enrolment_count=_count_of(enrolments.filter(status__in=ENROLLED_STATUSES)),
-            completion_count=_count_of(enrolments.filter(status=EnrolmentStatus.COMPLETED)),
-        )
-        .order_by()
-        .values_list(
-            "created_at",
-            "country_of_residence",
-            "country_of_origin",
-            "partner_name",
-            "application_status",
-            "enrolment_count",
-            "completion_count",
-        )
-    )
-
-
-def learner_list_header() -> list[str]:
-    return [
-        _("Partner"),
-        _("Region of residence"),
-        _("Region of origin"),
-        _("Application status"),
-        _("Signed up (quarter)"),
-        _("Enrolments"),
-        _("Completions"),
-    ]
-
-
-def _quarter(created: datetime) -> str:
-    day = timezone.localtime(created).date()
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-
-
-def _bucket(count: int) -> str:
-    return "0" if not count else "1" if count == 1 else "2+"
-
-
-def learner_list_generalised(values) -> tuple[str, ...]:
-    """A learner's row as written: every value generalised."""
-    created, residence, origin, partner, status, enrolled, completed = values
-    return (
-        partner or "",
-        region_label(residence),
-        region_label(origin),
-        status or "",
-        _quarter(created),
-        _bucket(enrolled),
-        "0" if not completed else "1+",
-    )
-
-
-def learner_list_classes(
-    *, progress: Progress | None = None, batch_size: int = LEARNER_BATCH
-) -> Counter:
-    """How many learners share each generalised row (all of them, before leaving any out)."""
-    total = LearnerProfile.objects.count()
-    if progress:
-        progress(0, total)
-    classes: Counter = Counter()
-    seen = 0
-    rows = learner_list_queryset().iterator(chunk_size=batch_size)
-    for batch in _batches(rows, batch_size):
-        classes.update(learner_list_generalised(values) for values in batch)
-        seen += len(batch)
-        if progress:
-            progress(seen, max(total, seen))
-    return classes
-
-
-def _batches(rows: Iterator, size: int) -> Iterator[list]:
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def write_learner_list(
-    out: io.TextIOBase,
-    *,
-    progress: Progress | None = None,
-    batch_size: int = LEARNER_BATCH,
-    k: int = LEARNER_LIST_K,
-) -> int:
-    """Write the k-anonymous list of learners to `out`; returns the number of rows written
-    (learners in a class smaller than k are left out)."""
-    classes = learner_list_classes(progress=progress, batch_size=batch_size)
-    writer = csv_writer(out)
-    writer.writerow(learner_list_header())
-    written = 0
-    for row, size in sorted(classes.items()):
-        if size < k:
-            continue
-        writer.writerows([csv_cell(cell) for cell in row] for _member in range(size))
-        written += size
-    return written
-
-
 def write_export(
     out: io.TextIOBase, *, kind: str, partner: Partner | None, progress: Progress | None = None
 ) -> int:
-    if kind == ExportKind.LEARNERS:
-        return write_learner_list(out, progress=progress)
     if kind == ExportKind.PARTNER_AGGREGATES:
         if partner is None:
             raise ValueError("a partner export needs a partner")
         return write_aggregates(out, partner=partner, progress=progress)
-    return write_aggregates(out, partner=None, progress=progress)
+    if kind == ExportKind.PROGRAMME_AGGREGATES:
+        return write_aggregates(out, partner=None, progress=progress)
+    raise ValueError(f"unknown export kind {kind!r}")

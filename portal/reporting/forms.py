@@ -13,10 +13,6 @@ KIND_HELP = {
         "Counts for the whole programme by month, country, provider and partner."
     ),
     ExportKind.PARTNER_AGGREGATES: _("Counts for one partner by month, country and provider."),
-    ExportKind.LEARNERS: _(
-        "One line per learner, by partner, region, status and quarter; a line is left out when "
-        "fewer than 5 learners share it, so that no line points to one person."
-    ),
 }
 
 

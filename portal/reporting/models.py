@@ -184,7 +184,8 @@ class RefreshState(models.Model):
 class ExportKind(models.TextChoices):
     PROGRAMME_AGGREGATES = "programme_aggregates", _("Programme figures (counts)")
     PARTNER_AGGREGATES = "partner_aggregates", _("Partner figures (counts)")
-    LEARNERS = "learners", _("List of learners")
+    # "learners", a row-level list of learners, was withdrawn: migration 0004 deleted its jobs and
+    # files (docs/decisions/0014).
 
 
 class ExportJob(models.Model):

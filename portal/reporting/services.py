@@ -75,7 +75,7 @@ def export_partner_choices(user: User) -> QuerySet[Partner]:
 
 def export_kinds_for(user: User) -> list[str]:
     if can_manage_partners(user):
-        return [ExportKind.PROGRAMME_AGGREGATES, ExportKind.PARTNER_AGGREGATES, ExportKind.LEARNERS]
+        return [ExportKind.PROGRAMME_AGGREGATES, ExportKind.PARTNER_AGGREGATES]
     if coordinated_partners(user).exists():
         return [ExportKind.PARTNER_AGGREGATES]
     return []
@@ -91,8 +91,10 @@ def can_export(user: User, *, kind: str, partner: Partner | None) -> bool:
         return partner is not None and (
             can_manage_partners(user) or can_coordinate(user, partner.pk)
         )
-    # Programme figures and the list of learners: programme admins only.
-    return partner is None and can_manage_partners(user)
+    if kind == ExportKind.PROGRAMME_AGGREGATES:
+        return partner is None and can_manage_partners(user)
+    # Any other kind (the withdrawn list of learners, a crafted value): nobody.
+    return False
 
 
 # --- reads ---------------------------------------------------------------------------------------
@@ -176,8 +178,7 @@ def export_build(*, job_id: int) -> ExportJob | None:
     if not claimed:
         return None
     job = ExportJob.objects.select_related("partner", "requested_by").get(pk=job_id)
-    if job.kind != ExportKind.LEARNERS:
-        _ensure_rollups()  # never computed yet (a new installation)
+    _ensure_rollups()  # never computed yet (a new installation)
     storage = private_storage()
     stored = ""
     try:

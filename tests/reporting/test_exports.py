@@ -1,11 +1,11 @@
 """Exports (/reports/exports/): asked for on a page, built by Celery, downloaded by the person who
-asked for 24 hours, audited; aggregate files suppressed, the learner list minimal."""
+asked for 24 hours, audited; aggregate files only, with protected counts (the row-level list of
+learners was withdrawn: docs/decisions/0014)."""
 
-import csv
+import importlib
 import io
 import os
 import time
-from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -15,9 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from credentials.models import EnrolmentStatus
-from partners.models import ApplicationStatus, StaffRole
-from portal.crypto import keyed_hash
+from partners.models import StaffRole
 from portal.models import AuditEvent
 from portal.reporting import exports
 from portal.reporting.models import ExportJob, ExportKind, Metric, SummaryCount
@@ -29,7 +27,6 @@ from tests.partners.factories import PartnerFactory
 from tests.portal.factories import LearnerFactory
 
 from .export_data import (
-    CASE_NUMBER,
     SMALL,
     assert_safely_shown,
     build_programme,
@@ -249,157 +246,83 @@ def test_export_cells_that_look_like_formulas_are_neutralised(
     rollups_refresh()
     client = client_of(admin)
     ask(client, django_capture_on_commit_callbacks, kind="programme_aggregates")
-    ask(client, django_capture_on_commit_callbacks, kind="learners")
-    aggregates, learners = ExportJob.objects.order_by("pk")
+    aggregates = ExportJob.objects.get()
 
     _scope, tables = parse_aggregates(download_text(client, aggregates))
     assert tables["By partner"].rows[0][0] == "'" + partner.name
-    rows = list(csv.reader(io.StringIO(download_text(client, learners).lstrip("\ufeff"))))
-    assert {row[0] for row in rows[1:]} == {"'" + partner.name}
     assert exports.csv_cell("+1") == "'+1"
     assert exports.csv_cell("-2") == "'-2"
     assert exports.csv_cell("@SUM(A1)") == "'@SUM(A1)"
     assert exports.csv_cell("Hope") == "Hope"
 
 
-# --- the list of learners ------------------------------------------------------------------------
+# --- the withdrawn list of learners ------------------------------------------------------------
 
 
-def test_learner_list_holds_only_rows_shared_by_five_learners(
+def test_admin_is_not_offered_the_list_of_learners(admin):
+    page = client_of(admin).get(EXPORTS).content.decode()
+    assert 'value="programme_aggregates"' in page and 'value="partner_aggregates"' in page
+    assert 'value="learners"' not in page and "List of learners" not in page
+
+
+def test_an_old_bookmark_or_crafted_post_for_the_list_of_learners_is_refused(
     programme, admin, django_capture_on_commit_callbacks
 ):
-    """Of the example programme only partner B's five learners share one generalised row; every
-    other combination is shared by fewer than five people and is left out."""
     client = client_of(admin)
-    ask(client, django_capture_on_commit_callbacks, kind="learners")
-    job = ExportJob.objects.get()
-    assert (job.status, job.rows, job.total, job.processed) == ("ready", 5, 17, 17)
-    text = download_text(client, job)
-
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert rows[0] == [
-        "Partner",
-        "Region of residence",
-        "Region of origin",
-        "Application status",
-        "Signed up (quarter)",
-        "Enrolments",
-        "Completions",
-    ]
-    today = timezone.localdate()
-    quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
-    assert rows[1:] == [["Bridge Beirut", "Asia", "Asia", "approved", quarter, "0", "0"]] * 5
-    everyone = programme.learners_a + programme.learners_b + programme.unattached
-    for learner in everyone:
-        assert learner.email not in text
-        assert learner.learner_profile.display_name not in text
-        assert keyed_hash(str(learner.pk), purpose="export")[:12] not in text
-    assert CASE_NUMBER not in text
-    assert "asylum" not in text.lower()
-    assert "Jordan" not in text and "JO" not in text  # countries only as their region
+    assert client.get(EXPORTS, {"kind": "learners"}).status_code == 200  # just the form
+    response = ask(client, django_capture_on_commit_callbacks, kind="learners")
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not ExportJob.objects.exists()
+    assert not AuditEvent.objects.filter(action="export.requested").exists()
+    with pytest.raises(PermissionDenied):
+        export_request(kind="learners", partner=None, acting_user=admin)
+    with pytest.raises(ValueError):
+        exports.write_export(io.StringIO(), kind="learners", partner=None)
 
 
-def _adversarial_programme() -> None:
-    """Learners made to stand out: each group differs from a bigger one in exactly one attribute
-    (partner, country, region, status, sign-up date, enrolments, completions), or is exactly at
-    the threshold."""
-    from tests.credentials.factories import CourseFactory, EnrolmentFactory
-
-    big = PartnerFactory(name="Big Partner", slug="big-partner")
-    tiny = PartnerFactory(name="Tiny Partner", slug="tiny-partner")
-    course = CourseFactory()
-    now = timezone.now()
-    last_year = now - timedelta(days=400)
-
-    def many(count, partner, **kwargs):
-        return [learner_of(partner, **kwargs) for _index in range(count)]
-
-    many(7, big)  # the crowd: Asia/Asia, approved, this quarter, no enrolment
-    many(2, big, origin="IQ")  # another Asian country: the same region, so the same row
-    many(1, big, origin="ER")  # the only learner from Africa
-    many(4, big, residence="DE")  # four living in Europe: one short of five
-    many(5, big, residence="FR", origin="UA")  # exactly five: Europe/Europe
-    many(1, big, status=ApplicationStatus.REJECTED)  # the only one rejected
-    many(3, big, signed_up=last_year)  # three who signed up a year ago
-    many(4, tiny)  # a partner with four learners
-    many(1, None)  # someone without a partner
-    for learner in many(1, big) + many(5, big, origin="AF"):
-        EnrolmentFactory(learner=learner, course=course, status=EnrolmentStatus.ACTIVE)
-    two_courses = many(1, big)
-    for other_course in (course, CourseFactory()):
-        EnrolmentFactory(learner=two_courses[0], course=other_course, status="active")
-
-
-def test_learner_list_is_k_anonymous_on_adversarial_data():
-    _adversarial_programme()
-    out = io.StringIO()
-    written = exports.write_learner_list(out)
-    rows = [tuple(row) for row in csv.reader(io.StringIO(out.getvalue()))][1:]
-
-    # The property itself: every row written is shared by at least K learners...
-    shared = Counter(rows)
-    assert shared and min(shared.values()) >= exports.LEARNER_LIST_K == 5
-    assert written == len(rows)
-    # ...and it is checked against what the rows are made of: every learner counted in a
-    # written row really has those generalised values, in a class of five or more.
-    classes = exports.learner_list_classes()
-    assert all(classes[row] >= 5 for row in shared)
-    assert sum(size for size in classes.values()) == 35
-    assert {row: n for row, n in classes.items() if n >= 5} == dict(shared)
-
-    quarter = exports.learner_list_generalised((timezone.now(), "JO", "SY", "", "", 0, 0))[4]
-    crowd = ("Big Partner", "Asia", "Asia", "approved", quarter, "0", "0")
-    assert shared[crowd] == 9  # the two from Iraq are in the crowd: same region
-    assert shared[("Big Partner", "Europe", "Europe", "approved", quarter, "0", "0")] == 5
-    assert shared[("Big Partner", "Asia", "Asia", "approved", quarter, "1", "0")] == 6
-    assert len(shared) == 3  # everyone else stands out in one attribute, and is left out
-    assert not any(row[0] == "Tiny Partner" or row[0] == "" for row in rows)
-    assert not any("Africa" in row or "rejected" in row or "2+" in row for row in rows)
-
-
-@pytest.mark.parametrize("size", [4, 5])
-def test_learner_list_leaves_out_a_class_of_four_and_keeps_a_class_of_five(size):
-    partner = PartnerFactory(name="Edge", slug="edge")
-    for _index in range(size):
-        learner_of(partner)
-    out = io.StringIO()
-    assert exports.write_learner_list(out) == (0 if size == 4 else 5)
-    assert len(out.getvalue().strip().splitlines()) == (1 if size == 4 else 6)
-
-
-def test_every_country_has_a_region():
-    from django_countries import countries
-
-    from portal.reporting.regions import OTHER, REGIONS, region_label
-
-    labels = {str(label) for label in REGIONS.values()}
-    for country in countries:
-        if country.code != "AQ":  # Antarctica: no one is a refugee there
-            assert region_label(country.code) in labels, country.code
-    assert region_label("") == region_label(None) == str(OTHER)
-
-
-def test_learner_list_is_counted_in_batches_with_progress(programme):
-    seen = []
-    out = io.StringIO()
-    written = exports.write_learner_list(
-        out, progress=lambda done, total: seen.append((done, total)), batch_size=5
+def test_a_leftover_learner_list_job_is_404_for_its_requester(admin):
+    """Migration 0004 deletes them; should one survive, nobody can open or download it."""
+    job = ExportJob.objects.create(
+        kind="learners",
+        requested_by=admin,
+        status=ExportJob.Status.READY,
+        file_name=private_storage().save("exports/old.csv", io.BytesIO(b"Partner\r\n")),
+        finished_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(hours=1),
     )
-    assert written == 5
-    assert seen == [(0, 17), (5, 17), (10, 17), (15, 17), (17, 17)]
-    assert len(out.getvalue().strip().splitlines()) == 6
+    client = client_of(admin)
+    assert client.get(f"{EXPORTS}{job.pk}/").status_code == 404
+    assert client.get(f"{EXPORTS}{job.pk}/download/").status_code == 404
 
 
-def test_learner_list_costs_the_same_queries_whatever_the_number_of_learners(programme):
-    def queries() -> int:
-        with CaptureQueriesContext(connection) as captured:
-            exports.write_learner_list(io.StringIO(), batch_size=100)
-        return len(captured)
+def test_migration_deletes_old_learner_lists_and_their_files(admin):
+    """The forward function of reporting/0004: every job of the withdrawn kind goes, with its file
+    (one row per learner); a file already gone is no error; other exports are untouched."""
+    from django.apps import apps
 
-    few = queries()
-    for _index in range(20):
-        learner_of(programme.partner_b)
-    assert queries() == few
+    withdraw = importlib.import_module("portal.reporting.migrations.0004_withdraw_learner_list")
+    storage = private_storage()
+
+    def job(kind, file_name="", status=ExportJob.Status.READY):
+        return ExportJob.objects.create(
+            kind=kind, requested_by=admin, status=status, file_name=file_name
+        )
+
+    old_list = storage.save("exports/list.csv", io.BytesIO(b"Partner\r\nHope\r\n"))
+    figures = storage.save("exports/figures.csv", io.BytesIO(b"Month,Learners\r\n"))
+    job("learners", old_list)
+    job("learners", "exports/already-gone.csv")
+    job("learners", status=ExportJob.Status.EXPIRED)
+    kept = job("programme_aggregates", figures)
+
+    withdraw.learner_lists_delete(apps, None)
+
+    assert list(ExportJob.objects.all()) == [kept]
+    assert not storage.exists(old_list)
+    assert storage.exists(figures)
+    withdraw.learner_lists_delete(apps, None)  # running it again changes nothing
+    assert list(ExportJob.objects.all()) == [kept]
 
 
 @pytest.mark.parametrize("kind", ["learners", "programme_aggregates"])
@@ -550,7 +473,7 @@ def test_expiry_leaves_exports_within_their_24_hours(
 
 def test_progress_page_refreshes_itself_while_the_export_is_built(programme, admin):
     client = client_of(admin)
-    job = export_request(kind="learners", partner=None, acting_user=admin)  # not built yet
+    job = export_request(kind="programme_aggregates", partner=None, acting_user=admin)  # not built
     page = client.get(f"{EXPORTS}{job.pk}/").content.decode()
     # It refreshes itself only when asked to (a reload takes a screen reader back to the top).
     assert 'http-equiv="refresh"' not in page and "?auto=1" in page
@@ -615,13 +538,13 @@ def test_exports_list_shows_my_exports_newest_first_in_constant_queries(programm
     client = client_of(admin)
     first = export_request(kind="programme_aggregates", partner=None, acting_user=admin)
     export_build(job_id=first.pk)
-    export_request(kind="learners", partner=None, acting_user=admin)
+    export_request(kind="partner_aggregates", partner=programme.partner_b, acting_user=admin)
     export_request(
         kind="partner_aggregates", partner=programme.partner_a, acting_user=programme_admin()
     )
     page = client.get(EXPORTS).content.decode()
     listing = page.split("Your exports")[1]
-    assert listing.index("List of learners") < listing.index("Programme figures (counts)")
+    assert listing.index("Partner figures (counts)") < listing.index("Programme figures (counts)")
     assert "Hope Amman" not in listing  # another admin's export
     assert listing.count("/download/") == 1
 
