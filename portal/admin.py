@@ -198,3 +198,76 @@ def _unregister_allauth_admins() -> None:
 
 
 _unregister_allauth_admins()
+
+
+# --- scheduled jobs -------------------------------------------------------------------------------
+#
+# django_celery_beat's own page lets anyone who may change a periodic task pick any registered
+# task, type its arguments and run it at once: with it, a programme admin could send any e-mail
+# or text message as the portal (email_send_task, sms_send_task) or a notice to any account id.
+# Programme admins change *when* the portal's jobs run and whether they are on; which job runs,
+# with which arguments, and adding, deleting or running tasks by hand are the operator's.
+
+_TASK_IDENTITY_FIELDS = ("name", "task", "description", "args", "kwargs")
+_TASK_SCHEDULE_FIELDS = (
+    "enabled",
+    "interval",
+    "crontab",
+    "solar",
+    "clocked",
+    "start_time",
+    "last_run_at",
+)
+_SCHEDULE_ONLY_ACTIONS = ("enable_tasks", "disable_tasks", "toggle_tasks")
+
+
+def _reregister_periodic_task_admin() -> None:
+    from django import forms
+    from django_celery_beat.admin import PeriodicTaskAdmin
+    from django_celery_beat.models import PeriodicTask
+
+    class ScheduleForm(forms.ModelForm):
+        class Meta:
+            model = PeriodicTask
+            fields = [f for f in _TASK_SCHEDULE_FIELDS if f != "last_run_at"]
+
+    class ScheduleOnlyPeriodicTaskAdmin(StrictLookupsMixin, PeriodicTaskAdmin):
+        def _operator(self, request) -> bool:
+            return request.user.is_superuser
+
+        def has_add_permission(self, request):
+            return self._operator(request) and super().has_add_permission(request)
+
+        def has_delete_permission(self, request, obj=None):
+            return self._operator(request) and super().has_delete_permission(request, obj)
+
+        def get_actions(self, request):
+            actions = super().get_actions(request)
+            if self._operator(request):
+                return actions
+            return {name: a for name, a in actions.items() if name in _SCHEDULE_ONLY_ACTIONS}
+
+        def get_fieldsets(self, request, obj=None):
+            if self._operator(request):
+                return super().get_fieldsets(request, obj)
+            return [
+                (None, {"fields": list(_TASK_IDENTITY_FIELDS)}),
+                (_("Schedule"), {"fields": list(_TASK_SCHEDULE_FIELDS)}),
+            ]
+
+        def get_readonly_fields(self, request, obj=None):
+            if self._operator(request):
+                return super().get_readonly_fields(request, obj)
+            return (*_TASK_IDENTITY_FIELDS, "last_run_at")
+
+        def get_form(self, request, obj=None, **kwargs):
+            if not self._operator(request):
+                kwargs["form"] = ScheduleForm
+            return super().get_form(request, obj, **kwargs)
+
+    if admin.site.is_registered(PeriodicTask):
+        admin.site.unregister(PeriodicTask)
+    admin.site.register(PeriodicTask, ScheduleOnlyPeriodicTaskAdmin)
+
+
+_reregister_periodic_task_admin()

@@ -39,7 +39,8 @@ PROGRAMME_ADMIN_MODEL_ACTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("credentials", "credential", _VIEW),
     ("credentials", "issuerkey", _VIEW),
     ("credentials", "statuslist", _VIEW),
-    ("django_celery_beat", "periodictask", _ALL),
+    # Schedules only: which task runs, with what, is the operator's (portal/admin.py).
+    ("django_celery_beat", "periodictask", ("view", "change")),
     ("django_celery_beat", "crontabschedule", _ALL),
     ("django_celery_beat", "intervalschedule", _ALL),
     ("django_celery_beat", "solarschedule", _ALL),

@@ -67,7 +67,7 @@ EXPECTED = {
     "credentials.credential": ((True, False, False), (False, False)),
     "credentials.issuerkey": ((True, False, False), (False, False)),
     "credentials.statuslist": ((True, False, False), (False, False)),
-    "django_celery_beat.periodictask": ((True, True, True), (True, True)),
+    "django_celery_beat.periodictask": ((True, False, False), (True, True)),
     "django_celery_beat.crontabschedule": ((True, True, True), (True, True)),
     "django_celery_beat.intervalschedule": ((True, True, True), (True, True)),
     "django_celery_beat.solarschedule": ((True, True, True), (True, True)),

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.utils import formats, translation
-from django_celery_beat.models import PeriodicTask
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 
 from partners.models import StaffRole
@@ -242,3 +242,51 @@ def test_admins_can_edit_the_schedule_in_the_django_admin():
     page = client.get(f"/admin/django_celery_beat/periodictask/{task.pk}/change/")
     assert page.status_code == 200
     assert "partner_reports_send_task" in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_admins_change_when_a_job_runs_but_never_which_job_or_its_arguments():
+    """django_celery_beat's own page would let a programme admin point a task at any registered
+    job with any arguments (e-mail or SMS anyone as the portal) or run it at once."""
+    DatabaseScheduler(app=celery_app)
+    client = Client()
+    client.force_login(programme_admin())
+    task = PeriodicTask.objects.get(name="partner-reports-send")
+    other_crontab = CrontabSchedule.objects.create(minute="30", hour="7")
+    url = f"/admin/django_celery_beat/periodictask/{task.pk}/change/"
+    page = client.get(url).content.decode()
+    assert 'name="regtask"' not in page and 'name="task"' not in page
+    assert 'name="args"' not in page and 'name="kwargs"' not in page
+    before = (task.name, task.task, task.args, task.kwargs, task.queue)
+
+    response = client.post(
+        url,
+        {
+            "name": "hijacked",
+            "regtask": "portal.tasks.email_send_task",
+            "task": "portal.tasks.email_send_task",
+            "args": '["attacker payload"]',
+            "kwargs": '{"to": "someone@example.org"}',
+            "queue": "elsewhere",
+            "enabled": "on",
+            "crontab": other_crontab.pk,
+        },
+    )
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert (task.name, task.task, task.args, task.kwargs, task.queue) == before
+    assert task.crontab_id == other_crontab.pk  # the schedule itself is theirs to change
+
+    # Neither new tasks, nor deleting them, nor running them by hand.
+    assert client.get("/admin/django_celery_beat/periodictask/add/").status_code == 403
+    assert client.get(f"{url.removesuffix('change/')}delete/").status_code == 403
+    changelist = client.get("/admin/django_celery_beat/periodictask/").content.decode()
+    assert 'value="run_tasks"' not in changelist
+    assert 'value="disable_tasks"' in changelist
+    sent = client.post(
+        "/admin/django_celery_beat/periodictask/",
+        {"action": "run_tasks", "_selected_action": [task.pk]},
+        follow=True,
+    )
+    assert "successfully run" not in sent.content.decode()
+    assert mail.outbox == []
