@@ -402,6 +402,7 @@ def credentials_for_admin(user: User, *, status: str, code: str, page_number) ->
             "status",
             "issued_at",
             "revoked_at",
+            "is_public",
             "course__title",
             "course__provider__name",
         )

@@ -318,6 +318,13 @@ def test_admin_list_shows_code_prefix_course_provider_and_status_but_no_learner(
     assert credential.code not in page
     assert html.escape(COURSE_TITLE) in page
     assert PROVIDER_NAME in page
+
+    # The course of a credential the learner hid is not shown either (nor on its revoke page).
+    issuance.credential_visibility_set(credential=credential, learner=learner, public=False)
+    for url in (ADMIN_LIST_URL, revoke_url(credential)):
+        hidden = page_html(client, programme_admin, url)
+        assert html.escape(COURSE_TITLE) not in hidden
+        assert "hidden by the learner" in hidden
     for personal in (LEARNER_NAME, LEARNER_EMAIL, PARTNER_NAME, learner.email):
         assert personal not in page
     assert revoke_url(credential) in hrefs(page)
@@ -429,12 +436,14 @@ def test_everyone_but_programme_admins_gets_404_on_the_admin_pages(
 # --- programme admins: revoking ------------------------------------------------------------------
 
 
-def test_revoke_page_shows_the_one_credential_with_its_name_and_a_reason_box(
+def test_revoke_page_shows_the_credential_without_its_name_or_whole_code_and_a_reason_box(
     client, programme_admin, credential
 ):
+    """No name, and only the code's prefix: the whole code opens the public page with the name,
+    and the audit log's pseudonym must not be one page away from a name (decision 0014)."""
     page = page_html(client, programme_admin, revoke_url(credential))
-    assert LEARNER_NAME in page
-    assert credential.code in page
+    assert LEARNER_NAME not in page
+    assert credential.code not in page and f"{credential.code[:8]}…" in page
     assert html.escape(COURSE_TITLE) in page
     assert PROVIDER_NAME in page
     assert LEARNER_EMAIL not in page and PARTNER_NAME not in page
