@@ -86,6 +86,10 @@ class PendingRegistration(models.Model):
     )
     email = models.EmailField()
     token_hash = models.CharField(max_length=64, unique=True)
+    # The confirmation code staff handed the person (HMAC of it): the link alone creates nothing,
+    # so a mistyped address gives a stranger nothing (docs/decisions/0015).
+    code_hash = models.CharField(max_length=64, default="", editable=False)
+    code_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     details_encrypted = models.TextField(editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField(db_index=True)

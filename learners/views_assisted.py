@@ -27,12 +27,14 @@ from .services.assisted import (
     learner_reset_one_time_password,
     login_code_display,
 )
-from .services.assisted_contact import pending_registration_for_token
+from .services.assisted_contact import confirmation_code_display, pending_registration_for_token
 
 # The slip's one-time password waits in the staff member's session until it is shown once.
 SLIP_PASSWORD_KEY = "assisted_slip_password"  # noqa: S105 (a session key name)
 # Which learner the slip is for; kept, so a reload can offer to issue a new password.
 SLIP_LEARNER_KEY = "assisted_slip_learner"
+# The confirmation code of a registration with an e-mail address, shown once on the "sent" page.
+CONFIRMATION_CODE_KEY = "assisted_confirmation_code"
 
 
 def _remember_for_slip(request: HttpRequest, partner: Partner, learner: User, password: str):
@@ -56,7 +58,9 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             if learner is None:
                 # An e-mail address was given: the person is contacted there, and the page says
-                # the same whether or not the address had an account (docs/decisions/0015).
+                # the same whether or not the address had an account (docs/decisions/0015);
+                # `password` is then the confirmation code to hand them, drawn for every address.
+                request.session[CONFIRMATION_CODE_KEY] = {"partner_id": partner.pk, "code": password}
                 return redirect("assisted:contacted", slug=partner.slug)
             _remember_for_slip(request, partner, learner, password)
             messages.success(request, _("The learner is registered and verified."))
@@ -67,9 +71,13 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
 @never_cache
 @require_GET
 def contacted(request: HttpRequest, slug: str) -> HttpResponse:
-    """After a registration with an e-mail address: one page for every outcome."""
+    """After a registration with an e-mail address: one page for every outcome, with the
+    confirmation code to hand the person (shown once)."""
     partner = partner_get_for_staff_or_404(request.user, slug)
-    return render(request, "learners/assisted/contacted.html", {"partner": partner})
+    remembered = request.session.pop(CONFIRMATION_CODE_KEY, None)
+    code = remembered["code"] if remembered and remembered.get("partner_id") == partner.pk else ""
+    context = {"partner": partner, "code": confirmation_code_display(code)}
+    return render(request, "learners/assisted/contacted.html", context)
 
 
 @never_cache
@@ -105,9 +113,10 @@ def slip(request: HttpRequest, slug: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    """The link e-mailed to someone registered in person with an address: pressing the button
-    creates their account (a GET alone changes nothing: mail scanners open links) and shows them,
-    once, a one-time password to sign in with; they then choose their own."""
+    """The link e-mailed to someone registered in person with an address: entering the
+    confirmation code staff handed them creates their account (a GET alone changes nothing: mail
+    scanners open links; the link alone changes nothing either: the address may be mistyped) and
+    shows them, once, a one-time password to sign in with; they then choose their own."""
     context: dict = {"token": token}
     if request.user.is_authenticated:
         context["state"] = "signed_in"
@@ -117,7 +126,17 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         context["state"] = "ready" if pending else "invalid"
         context["partner"] = pending.partner if pending else None
         return render(request, "learners/assisted/confirm.html", context)
-    outcome, password = learner_register_assisted_confirm(token=token)
+    outcome, password = learner_register_assisted_confirm(
+        token=token, code=request.POST.get("code", "")
+    )
+    if outcome == "wrong_code":
+        pending = pending_registration_for_token(token)
+        context.update(state="ready", partner=pending.partner if pending else None)
+        context["code_error"] = _(
+            "This is not the confirmation code. Check the code the organisation gave you and "
+            "try again; after a few wrong tries the link stops working."
+        )
+        return render(request, "learners/assisted/confirm.html", context, status=400)
     context.update(state=outcome, password=password)
     return render(request, "learners/assisted/confirm.html", context)
 

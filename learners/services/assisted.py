@@ -27,9 +27,12 @@ from portal.models import Role, User
 from portal.services import audit_record
 
 from .assisted_contact import (
+    CONFIRMATION_CODE_ATTEMPTS,
+    confirmation_code_generate,
     email_check_typed,
     email_owner_id,
     owner_notify,
+    pending_registration_code_matches,
     pending_registration_create,
     pending_registration_details,
     pending_registration_for_token,
@@ -107,11 +110,13 @@ def learner_register_assisted(
     """Register someone a partner met in person.
 
     Without an e-mail address: creates a verified learner and returns them with their one-time
-    password (plaintext, to print once on the slip; never stored). With one: returns (None, "")
-    whether or not the address already has an account — the staff member must not learn which
-    (docs/decisions/0015). For a free address the registration waits for the person to open the
-    link e-mailed to them (`learner_register_assisted_confirm`); the owner of an existing
-    account is told instead (at most once a day), and nothing is created or changed.
+    password (plaintext, to print once on the slip; never stored). With one: returns (None,
+    confirmation code) whether or not the address already has an account — the staff member
+    must not learn which (docs/decisions/0015), so a code is drawn for every address. For a free
+    address the registration waits for the person to open the link e-mailed to them and enter
+    the code staff handed them (`learner_register_assisted_confirm`); for a taken one the code
+    matches nothing, the owner is told instead (at most once a day), and nothing is created or
+    changed.
     """
     if not can_review_for(acting_user, partner):
         raise TransitionNotAllowed(_("Only this organisation's staff can register learners."))
@@ -150,11 +155,12 @@ def learner_register_assisted(
             partner_id=partner.pk,
             data={"has_phone": bool(details["phone"])},
         )
+        code = confirmation_code_generate()
         if email_owner is None:
             pending_registration_create(
-                partner=partner, email=email, details=details, acting_user=acting_user
+                partner=partner, email=email, details=details, code=code, acting_user=acting_user
             )
-        return None, ""
+        return None, code
     return learner_create_verified(partner=partner, email="", acting_user=acting_user, **details)
 
 
@@ -233,18 +239,29 @@ def learner_create_verified(
 
 
 @transaction.atomic
-def learner_register_assisted_confirm(*, token: str) -> tuple[str, str]:
-    """The person opened the link of an in-person registration: create their account now.
+def learner_register_assisted_confirm(*, token: str, code: str) -> tuple[str, str]:
+    """The person opened the link of an in-person registration and entered the confirmation
+    code staff handed them: create their account now.
 
     Returns ("created", one-time password) — shown to them once, as a slip would be; they sign
-    in with their address and it, and choose their own password — ("has_account", "") when the
+    in with their address and it, and choose their own password — ("wrong_code", "") for a
+    wrong code while tries remain (nothing is created or shown), ("has_account", "") when the
     address got an account in the meantime, or ("invalid", "") for an unknown, used or expired
-    link, or one whose staff member may no longer register for the partner. The pending
-    registration is deleted in every case but the first "invalid".
+    link, one whose staff member may no longer register for the partner, or the last wrong try.
+    The link alone gives nothing: whoever holds a mistyped address never sees what staff typed
+    nor gets a verification. The pending registration is deleted in every case but an unknown
+    link and a wrong code with tries left.
     """
     pending = pending_registration_for_token(token, lock=True)
     if pending is None:
         return "invalid", ""
+    if not pending_registration_code_matches(pending, code):
+        pending.code_attempts += 1
+        if pending.code_attempts >= CONFIRMATION_CODE_ATTEMPTS:
+            pending.delete()  # what staff typed goes: they register the person again
+            return "invalid", ""
+        pending.save(update_fields=["code_attempts"])
+        return "wrong_code", ""
     partner, staff = pending.partner, pending.created_by
     details = pending_registration_details(pending)
     email = pending.email

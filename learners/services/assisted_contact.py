@@ -21,6 +21,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from partners.models import Partner
@@ -40,6 +41,39 @@ from ..models import PendingRegistration
 # How long the person has to open the link before the registration (and what staff typed about
 # them) is deleted. The messages say "7 days".
 PENDING_REGISTRATION_VALID = timedelta(days=7)
+
+# The confirmation code staff hand the person: the link e-mailed to the address creates nothing
+# without it, so whoever holds a mistyped address gets neither the details staff typed nor a
+# verification. Read off paper (no 0/O, 1/I/L), XXXX-XXXX; a few wrong tries drop the
+# registration.
+CONFIRMATION_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CONFIRMATION_CODE_LENGTH = 8
+CONFIRMATION_CODE_ATTEMPTS = 5
+
+
+def confirmation_code_generate() -> str:
+    return "".join(
+        secrets.choice(CONFIRMATION_CODE_ALPHABET) for _i in range(CONFIRMATION_CODE_LENGTH)
+    )
+
+
+def confirmation_code_display(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}" if len(code) == CONFIRMATION_CODE_LENGTH else code
+
+
+def _code_normalise(code: str) -> str:
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())[:32]
+
+
+def _code_hash(code: str) -> str:
+    return salted_hmac("learners.pending_registration.code", _code_normalise(code)).hexdigest()
+
+
+def pending_registration_code_matches(pending: PendingRegistration, code: str) -> bool:
+    """Constant-time; a registration kept before codes existed matches nothing."""
+    if not pending.code_hash or not _code_normalise(code):
+        return False
+    return constant_time_compare(pending.code_hash, _code_hash(code))
 
 
 def email_owner_id(email: str) -> int | None:
@@ -90,10 +124,11 @@ def pending_registrations_purge() -> int:
 
 
 def pending_registration_create(
-    *, partner: Partner, email: str, details: dict, acting_user: User
+    *, partner: Partner, email: str, details: dict, code: str, acting_user: User
 ) -> PendingRegistration | None:
     """Keep the registration (details encrypted) and e-mail the person a link to confirm it, in
-    the language chosen on the form, after commit.
+    the language chosen on the form, after commit. The link asks for `code`, which staff hand
+    the person.
 
     One link per address at a time (a database constraint), and at most one such e-mail per
     address a day, however many staff register it: within the day the same partner's newer
@@ -105,9 +140,11 @@ def pending_registration_create(
     if earlier is not None:
         if earlier.created_at > timezone.now() - ACCOUNT_NOTICE_INTERVAL:
             if earlier.partner_id == partner.pk:
+                # The newest code is the one on the person's paper; wrong tries still count.
                 earlier.details_encrypted = encrypt_text(json.dumps(details))
+                earlier.code_hash = _code_hash(code)
                 earlier.created_by = acting_user
-                earlier.save(update_fields=["details_encrypted", "created_by"])
+                earlier.save(update_fields=["details_encrypted", "code_hash", "created_by"])
             return None
         earlier.delete()
     token = secrets.token_urlsafe(32)
@@ -118,6 +155,7 @@ def pending_registration_create(
                 created_by=acting_user,
                 email=email,
                 token_hash=_token_hash(token),
+                code_hash=_code_hash(code),
                 details_encrypted=encrypt_text(json.dumps(details)),
                 expires_at=timezone.now() + PENDING_REGISTRATION_VALID,
             )
@@ -137,9 +175,10 @@ def pending_registration_create(
                 )
                 % values,
                 _(
-                    "To create your account, open this link within 7 days; you then choose "
-                    "your own password:"
+                    "To create your account, open this link within 7 days and enter the "
+                    "confirmation code %(partner)s gave you; you then choose your own password:"
                 )
+                % values
                 + "\n"
                 + values["link"],
                 _(

@@ -215,6 +215,16 @@ def register_with_email(client, partner, capture, **overrides):
         return client.post(register_url(partner), data)
 
 
+CODE_RE = re.compile(r'data-testid="confirmation-code">([A-Z2-9]{4}-[A-Z2-9]{4})<')
+
+
+def code_shown(client, partner):
+    """The confirmation code on the staff member's "sent" page (shown once)."""
+    page = client.get(reverse("assisted:contacted", args=[partner.slug])).content.decode()
+    [code] = CODE_RE.findall(page)
+    return code
+
+
 def link_in(mailoutbox):
     [message] = [m for m in mailoutbox if "/welcome/" in m.body]
     return LINK_RE.search(message.body).group(1), message
@@ -249,13 +259,15 @@ def test_with_an_email_address_the_person_creates_their_account_from_an_emailed_
     assert message.to == ["nour@example.org"]
     assert set(languages) == {"fr"}  # written in the language chosen on the form
     assert "no access slip" in staff_client.get(slip_url(partner)).content.decode()
+    code = code_shown(staff_client, partner)
+    assert code not in message.body  # the code travels on paper, never in the e-mail
 
     person = Client()
     page = person.get(link)
     assert page.status_code == 200 and partner.name in page.content.decode()
     assert not User.objects.filter(email="nour@example.org").exists()  # a GET changes nothing
     with django_capture_on_commit_callbacks(execute=True):
-        created = person.post(link)
+        created = person.post(link, {"code": code})
     assert created.status_code == 200
     assert "no-store" in created["Cache-Control"]
     [password] = SECRET_RE.findall(created.content.decode())
@@ -279,7 +291,7 @@ def test_with_an_email_address_the_person_creates_their_account_from_an_emailed_
     assert not learner.password_is_temporary and learner.check_password(NEW_PASSWORD)
     assert learner_is_verified(learner)
     # The link works once.
-    again = Client().post(link)
+    again = Client().post(link, {"code": code})
     assert "does not work any more" in again.content.decode()
 
 
@@ -304,9 +316,10 @@ def test_an_address_that_got_an_account_meanwhile_is_told_to_sign_in(
 ):
     register_with_email(staff_client, partner, django_capture_on_commit_callbacks)
     link, _message = link_in(mailoutbox)
+    code = code_shown(staff_client, partner)
     LearnerFactory(email="nour@example.org")
     users = User.objects.count()
-    page = Client().post(link).content.decode()
+    page = Client().post(link, {"code": code}).content.decode()
     assert "already has an account" in page
     assert User.objects.count() == users
     assert not Application.objects.exists()
@@ -319,8 +332,9 @@ def test_a_link_of_a_staff_member_who_left_the_partner_creates_nothing(
 ):
     register_with_email(staff_client, partner, django_capture_on_commit_callbacks)
     link, _message = link_in(mailoutbox)
+    code = code_shown(staff_client, partner)
     reviewer.memberships.all().delete()
-    assert "does not work any more" in Client().post(link).content.decode()
+    assert "does not work any more" in Client().post(link, {"code": code}).content.decode()
     assert not User.objects.filter(email="nour@example.org").exists()
 
 
@@ -360,9 +374,10 @@ def test_an_address_gets_at_most_one_link_a_day_however_many_staff_register_it(
     mailoutbox.clear()
     register_with_email(other_client, other, django_capture_on_commit_callbacks)
     second, _message = link_in(mailoutbox)
+    code = code_shown(other_client, other)
     assert PendingRegistration.objects.get().partner == other
     assert "does not work any more" in Client().get(first).content.decode()
-    assert "Your account is ready" in Client().post(second).content.decode()
+    assert "Your account is ready" in Client().post(second, {"code": code}).content.decode()
     learner = User.objects.get(email="nour@example.org")
     assert Application.objects.get(learner=learner).partner == other
 
@@ -373,12 +388,89 @@ def test_the_newer_details_of_the_same_partner_are_used(
 ):
     register_with_email(staff_client, partner, django_capture_on_commit_callbacks)
     link, _message = link_in(mailoutbox)
+    first_code = code_shown(staff_client, partner)
     register_with_email(
         staff_client, partner, django_capture_on_commit_callbacks, display_name="Nour Haddad"
     )
-    Client().post(link)
+    code = code_shown(staff_client, partner)
+    # The newest code is the one on the person's paper; the earlier one no longer matches.
+    if first_code != code:
+        assert "not the confirmation code" in Client().post(link, {"code": first_code}).content.decode()
+    Client().post(link, {"code": code})
     learner = User.objects.get(email="nour@example.org")
     assert LearnerProfile.objects.get(user=learner).display_name == "Nour Haddad"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["", "ABCD-EFGH", "wrong"])
+def test_the_link_alone_or_a_wrong_code_creates_nothing_and_shows_nothing_staff_typed(
+    staff_client, partner, mailoutbox, django_capture_on_commit_callbacks, typed
+):
+    """A mistyped address gives a stranger the link: without the code handed to the person on
+    paper it creates no account, no verification, and shows none of what staff typed."""
+    register_with_email(
+        staff_client, partner, django_capture_on_commit_callbacks, phone="+96170123456",
+        case_number="UNHCR-123",
+    )
+    link, _message = link_in(mailoutbox)
+    code = code_shown(staff_client, partner)
+    if typed == "ABCD-EFGH" and code == typed:  # pragma: no cover (1 in 32**8)
+        return
+    stranger = Client()
+    for response in (stranger.get(link), stranger.post(link, {"code": typed})):
+        page = response.content.decode()
+        for typed_detail in ("Amal", "Haddad", "70123456", "UNHCR-123"):
+            assert typed_detail not in page
+        assert "Your account is ready" not in page
+    assert response.status_code == 400
+    assert "not the confirmation code" in page
+    assert not User.objects.filter(email="nour@example.org").exists()
+    assert not Application.objects.exists()
+    assert PendingRegistration.objects.get().code_attempts == 1
+
+
+@pytest.mark.django_db
+def test_a_few_wrong_codes_drop_the_registration_and_the_right_one_then_fails(
+    staff_client, partner, mailoutbox, django_capture_on_commit_callbacks
+):
+    from learners.services.assisted_contact import CONFIRMATION_CODE_ATTEMPTS
+
+    register_with_email(staff_client, partner, django_capture_on_commit_callbacks)
+    link, _message = link_in(mailoutbox)
+    code = code_shown(staff_client, partner)
+    wrong = "2222-2222" if code != "2222-2222" else "3333-3333"
+    for _try in range(CONFIRMATION_CODE_ATTEMPTS - 1):
+        assert "not the confirmation code" in Client().post(link, {"code": wrong}).content.decode()
+    assert PendingRegistration.objects.exists()
+    last = Client().post(link, {"code": wrong}).content.decode()
+    assert "does not work any more" in last
+    assert not PendingRegistration.objects.exists()  # what staff typed is gone
+    assert "does not work any more" in Client().post(link, {"code": code}).content.decode()
+    assert not User.objects.filter(email="nour@example.org").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("form", ["as printed", "without dash", "lowercase"])
+def test_the_code_is_accepted_as_people_type_it(
+    staff_client, partner, mailoutbox, django_capture_on_commit_callbacks, form
+):
+    register_with_email(staff_client, partner, django_capture_on_commit_callbacks)
+    link, _message = link_in(mailoutbox)
+    code = code_shown(staff_client, partner)
+    typed = {"as printed": code, "without dash": code.replace("-", ""), "lowercase": code.lower()}
+    page = Client().post(link, {"code": f" {typed[form]} "}).content.decode()
+    assert "Your account is ready" in page
+
+
+@pytest.mark.django_db
+def test_the_code_is_shown_to_staff_once(
+    staff_client, partner, mailoutbox, django_capture_on_commit_callbacks
+):
+    register_with_email(staff_client, partner, django_capture_on_commit_callbacks)
+    code_shown(staff_client, partner)
+    again = staff_client.get(reverse("assisted:contacted", args=[partner.slug]))
+    assert not CODE_RE.findall(again.content.decode())
+    assert "shown only once" in again.content.decode()
 
 
 @pytest.mark.django_db
