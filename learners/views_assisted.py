@@ -60,7 +60,10 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
                 # An e-mail address was given: the person is contacted there, and the page says
                 # the same whether or not the address had an account (docs/decisions/0015);
                 # `password` is then the confirmation code to hand them, drawn for every address.
-                request.session[CONFIRMATION_CODE_KEY] = {"partner_id": partner.pk, "code": password}
+                request.session[CONFIRMATION_CODE_KEY] = {
+                    "partner_id": partner.pk,
+                    "code": password,
+                }
                 return redirect("assisted:contacted", slug=partner.slug)
             _remember_for_slip(request, partner, learner, password)
             messages.success(request, _("The learner is registered and verified."))

@@ -395,7 +395,10 @@ def test_the_newer_details_of_the_same_partner_are_used(
     code = code_shown(staff_client, partner)
     # The newest code is the one on the person's paper; the earlier one no longer matches.
     if first_code != code:
-        assert "not the confirmation code" in Client().post(link, {"code": first_code}).content.decode()
+        assert (
+            "not the confirmation code"
+            in Client().post(link, {"code": first_code}).content.decode()
+        )
     Client().post(link, {"code": code})
     learner = User.objects.get(email="nour@example.org")
     assert LearnerProfile.objects.get(user=learner).display_name == "Nour Haddad"
@@ -409,7 +412,10 @@ def test_the_link_alone_or_a_wrong_code_creates_nothing_and_shows_nothing_staff_
     """A mistyped address gives a stranger the link: without the code handed to the person on
     paper it creates no account, no verification, and shows none of what staff typed."""
     register_with_email(
-        staff_client, partner, django_capture_on_commit_callbacks, phone="+96170123456",
+        staff_client,
+        partner,
+        django_capture_on_commit_callbacks,
+        phone="+96170123456",
         case_number="UNHCR-123",
     )
     link, _message = link_in(mailoutbox)
