@@ -10,15 +10,19 @@ explicit permission list of portal.admin_access. No page here shows a learner:
   show free-text reasons (a reviewer may have written a name in one).
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
-from django.http import Http404
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .admin_access import learner_reference
 from .admin_base import ReadOnlyAdmin, StrictLookupsMixin
 from .models import AuditEvent, Role, User
+from .notify import ACCOUNT_NOTICE_STAFF_ACCOUNT, account_id_for_email, account_notice_queue
 
 # The roles the user admin may show or create: never learners.
 ADMIN_VISIBLE_ROLES = [Role.PARTNER_STAFF, Role.PROGRAMME_ADMIN, Role.OPERATOR]
@@ -27,7 +31,18 @@ ADMIN_CREATABLE_ROLES = [Role.PARTNER_STAFF, Role.PROGRAMME_ADMIN]
 
 class StaffAccountCreationForm(BaseUserCreationForm):
     """A new staff or admin account, without a password: its owner sets one through the
-    password-reset e-mail, so nobody else ever knows it."""
+    password-reset e-mail, so nobody else ever knows it.
+
+    Says nothing about accounts the admin cannot see (docs/decisions/0015): an address used by
+    a learner (as login or other address) is accepted like a new one, but nothing is created and
+    its owner is told instead (`existing_owner_id`, handled by UserAdmin.save_model). Only an
+    address of a staff or admin account in the admin's own user list is refused as taken.
+    """
+
+    # Set by UserAdmin.get_form: whose user list decides which accounts may be named.
+    acting_user = None
+    # The account that already uses the address, when the admin may not be told (set by clean).
+    existing_owner_id = None
 
     class Meta:
         model = User
@@ -40,6 +55,30 @@ class StaffAccountCreationForm(BaseUserCreationForm):
         self.fields["role"].choices = [
             (value, label) for value, label in Role.choices if value in ADMIN_CREATABLE_ROLES
         ]
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        self.existing_owner_id = account_id_for_email(email)
+        if self.existing_owner_id is not None:
+            visible = User.objects.filter(pk=self.existing_owner_id, role__in=ADMIN_VISIBLE_ROLES)
+            if not (self.acting_user is not None and self.acting_user.is_superuser):
+                visible = visible.filter(is_superuser=False)
+            if visible.exists():
+                raise ValidationError(
+                    _("A staff or admin account already uses this e-mail address."),
+                    code="unique",
+                )
+        return email
+
+    def validate_unique(self):
+        # The model's unique check would say "already exists" for a learner's address too:
+        # clean_email decides what may be said about the address.
+        exclude = self._get_validation_exclusions()
+        exclude.add("email")
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except ValidationError as error:
+            self._update_errors(error)
 
     def save(self, commit=True):
         user = super(BaseUserCreationForm, self).save(commit=False)
@@ -78,6 +117,31 @@ class UserAdmin(StrictLookupsMixin, BaseUserAdmin):
             queryset = queryset.filter(is_superuser=False)
         return queryset
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            form.acting_user = request.user  # a class made for this request
+        return form
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """One answer for every address accepted: the same message and the same page (the add
+        form), whether an account was created or the address already had one."""
+        messages.success(
+            request,
+            gettext(
+                "Saved. If %(email)s had no account, a staff or admin account was created for it "
+                "and its owner sets a password with “Forgot your password?” on the sign-in page; "
+                "if it already had one, its owner was told by e-mail and nothing was created."
+            )
+            % {"email": request.POST.get("email", "").strip()},
+        )
+        return HttpResponseRedirect(reverse("admin:portal_user_add"))
+
+    def log_addition(self, request, obj, message):
+        if obj.pk is None:  # an existing account's address: nothing was created
+            return None
+        return super().log_addition(request, obj, message)
+
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return self.add_fieldsets
@@ -107,6 +171,17 @@ class UserAdmin(StrictLookupsMixin, BaseUserAdmin):
     def save_model(self, request, obj, form, change):
         from .services import audit_record
 
+        if not change and getattr(form, "existing_owner_id", None) is not None:
+            # The address belongs to an account the admin cannot see (a learner's): create and
+            # change nothing; its owner is told, at most once a day (portal/notify.py).
+            account_notice_queue(
+                user_id=form.existing_owner_id,
+                channel="email",
+                reason=ACCOUNT_NOTICE_STAFF_ACCOUNT,
+                partner_name="",
+                actor_id=request.user.pk,
+            )
+            return
         super().save_model(request, obj, form, change)
         made_admin = not change or "role" in form.changed_data
         if made_admin and obj.role == Role.PROGRAMME_ADMIN and not obj.is_superuser:

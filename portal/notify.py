@@ -58,6 +58,7 @@ def account_id_for_email(address: str) -> int | None:
 
 ACCOUNT_NOTICE_REGISTERED = "registered"  # an in-person registration
 ACCOUNT_NOTICE_INVITED = "invited"  # a coordinator's bulk invitation
+ACCOUNT_NOTICE_STAFF_ACCOUNT = "staff_account"  # a programme admin adding a user in the admin
 
 
 def _account_notice_text(*, reason: str, partner_name: str, channel: str) -> tuple[str, str]:
@@ -67,6 +68,11 @@ def _account_notice_text(*, reason: str, partner_name: str, channel: str) -> tup
     values = {"partner": partner_name, "site": site}
     if reason == ACCOUNT_NOTICE_INVITED:
         what = _("%(partner)s invited you to join the Learner Access Portal.") % values
+    elif reason == ACCOUNT_NOTICE_STAFF_ACCOUNT:
+        what = _(
+            "An administrator of the Learner Access Portal tried to create a staff account "
+            "with this e-mail address."
+        )
     else:
         what = (
             _("Staff of %(partner)s tried to register you on the Learner Access Portal in person.")
@@ -94,6 +100,11 @@ def _account_notice_text(*, reason: str, partner_name: str, channel: str) -> tup
             )
             % values,
             _(
+                "If you expected a staff account, ask the administrator to use another e-mail "
+                "address. Otherwise you can ignore this e-mail."
+            )
+            if reason == ACCOUNT_NOTICE_STAFF_ACCOUNT
+            else _(
                 "To be verified by %(partner)s, sign in and apply to them from your account. "
                 "If this was not you, you can ignore this e-mail."
             )
