@@ -207,9 +207,7 @@ def test_seat_usage_says_when_no_seat_is_left_and_counts_only_learners_in_reach(
 
     shown_waiting = round_total(6, cell=(partner.pk, "waiting-list"))
     assert re.search(r"Available</dt><dd[^>]*>None left</dd>", html)
-    assert re.search(
-        rf"waiting list</dt><dd[^>]*>{shown_waiting}</dd>", html.replace("&lt;5", "0")
-    )
+    assert re.search(rf"waiting list</dt><dd[^>]*>{shown_waiting}</dd>", html.replace("&lt;5", "0"))
     # The enrolments page lists (and counts) the same six.
     listing = enrolments_for_coordinator(partner, status="", page_number=1)
     assert listing.counts[EnrolmentStatus.WAITLISTED] == 6
