@@ -281,16 +281,22 @@ def _decision_times() -> list[DecisionTime]:
 
 def _seat_usage() -> list[SeatUsage]:
     """Seat allocations, with the seats used (people) rounded like every other count: per partner,
-    each provider's seats used add up to the partner's rounded total."""
+    the seats used of the allocations that are not full add up to their rounded total. A full
+    allocation is rounded on its own: the seats pages say exactly which allocations are full
+    (their seats used are their size, which is public), and as part of the family that exact
+    value would narrow the partner's other seat figures."""
     allocations = list(
         SeatAllocation.objects.order_by("pk").values_list(
             "pk", "partner_id", "provider_id", "total", "used"
         )
     )
     by_partner = defaultdict(dict)
-    for pk, partner_id, _provider, _total, used in allocations:
-        by_partner[partner_id][str(pk)] = used
     rounded = {}
+    for pk, partner_id, _provider, total, used in allocations:
+        if used >= total:
+            rounded[str(pk)] = round_total(used, cell=(partner_id, "seats-used-full", pk))
+        else:
+            by_partner[partner_id][str(pk)] = used
     for partner_id, parts in by_partner.items():
         cell = (partner_id, "seats-used")
         total = round_total(sum(parts.values()), cell=cell)
