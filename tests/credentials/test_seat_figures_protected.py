@@ -159,3 +159,29 @@ def test_the_django_admin_shows_neither_seats_used_nor_when_codes_were_given(
     # Django refuses a lookup that is not a declared filter (400).
     for lookup in ({"assigned": "yes"}, {"enrolment__isnull": "False"}):
         assert client.get(codes_url, lookup).status_code == 400
+
+
+def test_a_full_allocation_is_rounded_on_its_own_so_its_known_size_narrows_no_other_figure():
+    """The pages say exactly which allocations are full (their seats used are their size). In
+    the partner's controlled family that exact value would narrow the other providers' figures
+    (the family adds up to a rounded total), so the engine rounds a full allocation alone."""
+    partner = PartnerFactory()
+    providers = ProviderFactory.create_batch(4)
+    full = SeatAllocationFactory(partner=partner, provider=providers[0], total=9, used=9)
+    others = [
+        SeatAllocationFactory(partner=partner, provider=provider, total=20, used=used)
+        for provider, used in zip(providers[1:], (3, 7, 11), strict=True)
+    ]
+    rollups_refresh()
+    published = {s.provider_id: s.used_published for s in RolledUpSeats.objects.all()}
+
+    cell = (partner.pk, "seats-used")
+    parts = {str(a.pk): a.used for a in others}
+    family = round_family(parts, total=round_total(sum(parts.values()), cell=cell), cell=cell)
+    assert {a.provider_id: family[str(a.pk)] for a in others} == {
+        a.provider_id: published[a.provider_id] for a in others
+    }
+    assert published[full.provider_id] == round_total(
+        9, cell=(partner.pk, "seats-used-full", full.pk)
+    )
+    assert all(value % 5 == 0 for value in published.values())
