@@ -45,7 +45,7 @@ from .models import (
     Stage,
     SummaryCount,
 )
-from .suppression import protect_counts, round_family, round_total
+from .suppression import BASE, protect_counts, round_family, round_total
 
 VERIFIED_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.EXPIRED)
 DECISION_WINDOW = timedelta(days=365)
@@ -301,8 +301,17 @@ def _seat_usage() -> list[SeatUsage]:
         cell = (partner_id, "seats-used")
         total = round_total(sum(parts.values()), cell=cell)
         rounded.update(round_family(parts, total=total, cell=cell))
+    # The allocation's size is public and caps its seats used: a figure above it ("5 / 2") would
+    # pin a small count. Never above the size rounded down to a multiple of 5 (a function of the
+    # rounded figure and the public size: it tells nothing the rounded figure did not).
     return [
-        SeatUsage(partner_id=p, provider_id=v, total=t, used=u, used_published=rounded[str(pk)])
+        SeatUsage(
+            partner_id=p,
+            provider_id=v,
+            total=t,
+            used=u,
+            used_published=min(rounded[str(pk)], t - t % BASE),
+        )
         for pk, p, v, t, u in allocations
     ]
 

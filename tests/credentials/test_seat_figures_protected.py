@@ -181,7 +181,29 @@ def test_a_full_allocation_is_rounded_on_its_own_so_its_known_size_narrows_no_ot
     assert {a.provider_id: family[str(a.pk)] for a in others} == {
         a.provider_id: published[a.provider_id] for a in others
     }
-    assert published[full.provider_id] == round_total(
-        9, cell=(partner.pk, "seats-used-full", full.pk)
+    # Rounded alone, and never above its size (9: at most 5).
+    assert published[full.provider_id] == min(
+        round_total(9, cell=(partner.pk, "seats-used-full", full.pk)), 5
     )
     assert all(value % 5 == 0 for value in published.values())
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 6, 7, 9])
+def test_seats_used_never_print_above_the_allocation_size(client, programme_admin, size):
+    """The size is exact and public: a rounded figure above it ("5 / 2") would pin a small
+    count. Whatever the seats used and however the rounding falls, the figure is at most the
+    size rounded down to a multiple of 5, so a small allocation reads "<5 / 2"."""
+    partners = PartnerFactory.create_batch(6)
+    provider = ProviderFactory()
+    for n, partner in enumerate(partners):
+        SeatAllocationFactory(partner=partner, provider=provider, total=size, used=n % (size + 1))
+    rollups_refresh()
+    for seats in RolledUpSeats.objects.all():
+        assert seats.used_published <= seats.total - seats.total % 5
+    client.force_login(programme_admin)
+    html = client.get(ALLOCATIONS).content.decode()
+    limit = size - size % 5
+    printed = re.findall(rf">([^<>\s]+) / {size}(?!\d)", html)
+    assert len(printed) == len(partners)
+    for used in printed:
+        assert used == "&lt;5" or int(used) <= limit
