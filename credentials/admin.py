@@ -89,13 +89,15 @@ class CourseAdmin(StrictAdmin):
 
 @admin.register(SeatAllocation)
 class SeatAllocationAdmin(StrictAdmin):
-    """Read-only: seats change on /staff/programme/seats/, which also enrols waiting learners."""
+    """Read-only: seats change on /staff/programme/seats/, which also enrols waiting learners.
+    The seats used (people) are not shown: that page shows them protected, like every count of
+    people (portal/reporting/suppression.py)."""
 
-    list_display = ["partner", "provider", "used", "total", "updated_at"]
+    list_display = ["partner", "provider", "total", "updated_at"]
     list_filter = ["provider"]
     search_fields = ["partner__name", "provider__name"]
     list_select_related = ["partner", "provider"]
-    fields = ["partner", "provider", "used", "total", "updated_at"]
+    fields = ["partner", "provider", "total", "updated_at"]
     readonly_fields = fields
 
     def has_add_permission(self, request):
@@ -108,36 +110,19 @@ class SeatAllocationAdmin(StrictAdmin):
         return False
 
 
-class AssignedFilter(admin.SimpleListFilter):
-    title = _("given out")
-    parameter_name = "assigned"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Given out")), ("no", _("Unused"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(enrolment__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(enrolment__isnull=True)
-        return queryset
-
-
 @admin.register(AccessCode)
 class AccessCodeAdmin(StrictAdmin):
-    """Codes are shown (admins manage them); who received one is not (that is a learner)."""
+    """Codes are shown (admins manage them); who received one is not (that is a learner), nor
+    whether or when one was given out: a filter or column of that counts enrolments exactly, with
+    their times. The codes page says whether any code is left."""
 
-    list_display = ["code", "provider", "is_assigned", "imported_at", "assigned_at"]
-    list_filter = [AssignedFilter, "provider"]
+    list_display = ["code", "provider", "imported_at"]
+    list_filter = ["provider"]
     search_fields = ["=code"]
     list_select_related = ["provider"]
-    fields = ["provider", "code", "imported_at", "assigned_at"]
-    readonly_fields = ["imported_at", "assigned_at"]
+    fields = ["provider", "code", "imported_at"]
+    readonly_fields = ["imported_at"]
     show_full_result_count = False
-
-    @admin.display(boolean=True, description=_("given out"))
-    def is_assigned(self, obj: AccessCode) -> bool:
-        return obj.enrolment_id is not None
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.enrolment_id is not None:

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -18,13 +19,15 @@ from partners.reach import in_reach
 from partners.selectors import partner_get_for_staff_or_404
 from portal.cache import version_replace, versioned_get_or_build
 from portal.models import User
+from portal.reporting.models import SeatUsage as RolledUpSeats
+from portal.reporting.suppression import round_family, round_total, shown
 
 from .models import (
     LIVE_ENROLMENT_STATUSES,
+    AccessCode,
     AccessMethod,
     Course,
     Credential,
-    CredentialStatus,
     Enrolment,
     EnrolmentStatus,
     Provider,
@@ -147,34 +150,68 @@ def partner_get_for_coordinator_or_404(user: User, slug: str) -> Partner:
 
 @dataclass(frozen=True)
 class SeatUsage:
+    """One provider's seats of a partner. The seats allocated are the partner's own numbers (no
+    people): exact. Seats used and places on the waiting list count people: protected
+    (portal/reporting/suppression.py), so the number shown is never the exact count; whether
+    the seats are all used is shown instead of how many are left."""
+
     provider_id: int
     provider_name: str
     total: int
-    used: int
-    waitlisted: int
+    used: int  # protected: SeatUsage.used_published of the roll-ups
+    waitlisted: int  # protected: rounded by the engine, over learners in reach only
+    full: bool
 
     @property
-    def available(self) -> int:
-        return max(self.total - self.used, 0)
+    def used_shown(self) -> str:
+        return shown(self.used)
+
+    @property
+    def waitlisted_shown(self) -> str:
+        return shown(self.waitlisted)
 
     @property
     def percent(self) -> int:
-        return round(self.used * 100 / self.total) if self.total else 0
+        return min(100, round(self.used * 100 / self.total)) if self.total else 0
+
+
+def _used_published() -> Subquery:
+    """The protected seats used of the allocation (the roll-ups' SeatUsage), 0 until a refresh
+    has counted it."""
+    return Coalesce(
+        Subquery(
+            RolledUpSeats.objects.filter(
+                partner_id=OuterRef("partner_id"), provider_id=OuterRef("provider_id")
+            ).values("used_published")[:1]
+        ),
+        0,
+    )
 
 
 def seat_usage_for_partner(partner: Partner) -> list[SeatUsage]:
-    """Seats per provider, and how many learners wait for one: two queries."""
+    """Seats per provider, and how many of the partner's learners (those still with it) wait
+    for one, in protected counts: two queries."""
     allocations = {
         a.provider_id: a
-        for a in SeatAllocation.objects.filter(partner=partner).select_related("provider")
+        for a in SeatAllocation.objects.filter(partner=partner)
+        .select_related("provider")
+        .annotate(used_published=_used_published())
     }
     waiting = {
         row["course__provider_id"]: row
-        for row in Enrolment.objects.filter(partner=partner, status=EnrolmentStatus.WAITLISTED)
+        for row in _enrolments_in_reach(partner)
+        .filter(status=EnrolmentStatus.WAITLISTED)
         .values("course__provider_id", "course__provider__name")
         .annotate(n=Count("id"))
         .order_by()
     }
+    # The waiting list is rounded like every count of the engine: per partner, each
+    # provider's places add up to the partner's rounded total (as SeatUsage.used_published).
+    parts = {str(k): row["n"] for k, row in waiting.items()}
+    cell = (partner.pk, "waiting-list")
+    waits_published = round_family(
+        parts, total=round_total(sum(parts.values()), cell=cell), cell=cell
+    )
     rows = []
     for provider_id in allocations.keys() | waiting.keys():
         allocation = allocations.get(provider_id)
@@ -186,8 +223,9 @@ def seat_usage_for_partner(partner: Partner) -> list[SeatUsage]:
                     allocation.provider.name if allocation else waits["course__provider__name"]
                 ),
                 total=allocation.total if allocation else 0,
-                used=allocation.used if allocation else 0,
-                waitlisted=waits["n"] if waits else 0,
+                used=allocation.used_published if allocation else 0,
+                waitlisted=waits_published.get(str(provider_id), 0),
+                full=allocation.used >= allocation.total if allocation else True,
             )
         )
     return sorted(rows, key=lambda row: (row.provider_name.casefold(), row.provider_id))
@@ -263,7 +301,10 @@ class AllocationTable:
 
 
 def allocation_table(user: User, *, page_number) -> AllocationTable:
-    """Partners (a page of them) by providers, with seats used / total: five queries."""
+    """Partners (a page of them) by providers, with seats used / total: five queries. Seats
+    allocated are exact (no people); seats used are the engine's protected figures
+    (SeatUsage.used_published), each allocation says whether it is full, and the totals add up
+    the protected figures."""
     providers = list(providers_with_seats(user))
     page = Paginator(
         Partner.objects.order_by("name", "pk"), ALLOCATION_PARTNERS_PAGE_SIZE
@@ -271,8 +312,13 @@ def allocation_table(user: User, *, page_number) -> AllocationTable:
     partners = list(page.object_list)
     allocations = {
         (a.partner_id, a.provider_id): a
-        for a in SeatAllocation.objects.filter(partner__in=partners)
+        for a in SeatAllocation.objects.filter(partner__in=partners).annotate(
+            used_published=_used_published()
+        )
     }
+    for allocation in allocations.values():
+        allocation.used_shown = shown(allocation.used_published)
+        allocation.is_full = allocation.used >= allocation.total
     rows = [
         AllocationRow(
             partner=partner,
@@ -286,14 +332,23 @@ def allocation_table(user: User, *, page_number) -> AllocationTable:
     sums = {
         row["provider_id"]: row
         for row in SeatAllocation.objects.values("provider_id")
-        .annotate(total=Sum("total"), used=Sum("used"))
+        .annotate(
+            total=Sum("total"),
+            used=Sum(
+                RolledUpSeats.objects.filter(
+                    partner_id=OuterRef("partner_id"), provider_id=OuterRef("provider_id")
+                )
+                .values("used_published")
+                .order_by()[:1]
+            ),
+        )
         .order_by()
     }
     totals = [
         {
             "provider": provider,
             "total": (sums.get(provider.pk) or {}).get("total") or 0,
-            "used": (sums.get(provider.pk) or {}).get("used") or 0,
+            "used": shown((sums.get(provider.pk) or {}).get("used") or 0),
         }
         for provider in providers
     ]
@@ -301,14 +356,18 @@ def allocation_table(user: User, *, page_number) -> AllocationTable:
 
 
 def voucher_providers_with_stock(user: User) -> list[Provider]:
-    """Voucher providers with how many codes they have and how many are still unused."""
+    """Voucher providers with how many codes they were sent (no people) and whether any is still
+    unused. How many were given out counts learners, and is not shown (nor how many are left,
+    which is the same number)."""
     if not can_manage_seats(user):
         raise Http404
     return list(
         Provider.objects.filter(access_method=AccessMethod.VOUCHER)
         .annotate(
-            codes_given=Count("codes", filter=Q(codes__enrolment__isnull=False)),
-            codes_unused=Count("codes", filter=Q(codes__enrolment__isnull=True)),
+            codes_imported=Count("codes"),
+            has_unused_codes=Exists(
+                AccessCode.objects.filter(provider=OuterRef("pk"), enrolment__isnull=True)
+            ),
         )
         .order_by("name", "pk")
     )
@@ -373,23 +432,16 @@ def credential_get_for_learner_or_404(user: User, pk: int) -> Credential:
 @dataclass(frozen=True)
 class CredentialList:
     page: Page
-    counts: dict[str, int]
-    total: int
 
 
 def credentials_for_admin(user: User, *, status: str, code: str, page_number) -> CredentialList:
     """Issued credentials for programme admins, newest first, with course and provider, and
-    nothing about the learner: three queries (the counts by status, the page's count, the page).
-    `code` is an exact verification code (a search), `status` one of CredentialStatus."""
+    nothing about the learner: two queries (the page's count, the page). No count by status:
+    credentials are learners, and exact counts of them leave the portal only as the engine's
+    protected figures (the dashboards). `code` is an exact verification code (a search),
+    `status` one of CredentialStatus."""
     if not can_manage_partners(user):
         raise Http404
-    counts = dict.fromkeys(CredentialStatus.values, 0)
-    counts.update(
-        {
-            row["status"]: row["n"]
-            for row in Credential.objects.values("status").annotate(n=Count("id")).order_by()
-        }
-    )
     rows = Credential.objects.all()
     if status:
         rows = rows.filter(status=status)
@@ -409,7 +461,7 @@ def credentials_for_admin(user: User, *, status: str, code: str, page_number) ->
         .order_by("-issued_at", "-pk")
     )
     page = Paginator(rows, CREDENTIALS_PAGE_SIZE).get_page(page_number)
-    return CredentialList(page=page, counts=counts, total=sum(counts.values()))
+    return CredentialList(page=page)
 
 
 def credential_get_for_admin_or_404(user: User, pk: int) -> Credential:

@@ -39,10 +39,7 @@ def credential_list(request: HttpRequest) -> HttpResponse:
             "search_failed": "q" in form.errors,
             "listing": listing,
             "page": listing.page,
-            "tabs": [
-                {"value": value, "label": label, "count": listing.counts[value]}
-                for value, label in CredentialStatus.choices
-            ],
+            "tabs": [{"value": value, "label": label} for value, label in CredentialStatus.choices],
             "section": "credentials",
         },
     )

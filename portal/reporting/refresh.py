@@ -45,7 +45,7 @@ from .models import (
     Stage,
     SummaryCount,
 )
-from .suppression import protect_counts, round_family, round_total
+from .suppression import BASE, protect_counts, round_family, round_total
 
 VERIFIED_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.EXPIRED)
 DECISION_WINDOW = timedelta(days=365)
@@ -281,22 +281,37 @@ def _decision_times() -> list[DecisionTime]:
 
 def _seat_usage() -> list[SeatUsage]:
     """Seat allocations, with the seats used (people) rounded like every other count: per partner,
-    each provider's seats used add up to the partner's rounded total."""
+    the seats used of the allocations that are not full add up to their rounded total. A full
+    allocation is rounded on its own: the seats pages say exactly which allocations are full
+    (their seats used are their size, which is public), and as part of the family that exact
+    value would narrow the partner's other seat figures."""
     allocations = list(
         SeatAllocation.objects.order_by("pk").values_list(
             "pk", "partner_id", "provider_id", "total", "used"
         )
     )
     by_partner = defaultdict(dict)
-    for pk, partner_id, _provider, _total, used in allocations:
-        by_partner[partner_id][str(pk)] = used
     rounded = {}
+    for pk, partner_id, _provider, total, used in allocations:
+        if used >= total:
+            rounded[str(pk)] = round_total(used, cell=(partner_id, "seats-used-full", pk))
+        else:
+            by_partner[partner_id][str(pk)] = used
     for partner_id, parts in by_partner.items():
         cell = (partner_id, "seats-used")
         total = round_total(sum(parts.values()), cell=cell)
         rounded.update(round_family(parts, total=total, cell=cell))
+    # The allocation's size is public and caps its seats used: a figure above it ("5 / 2") would
+    # pin a small count. Never above the size rounded down to a multiple of 5 (a function of the
+    # rounded figure and the public size: it tells nothing the rounded figure did not).
     return [
-        SeatUsage(partner_id=p, provider_id=v, total=t, used=u, used_published=rounded[str(pk)])
+        SeatUsage(
+            partner_id=p,
+            provider_id=v,
+            total=t,
+            used=u,
+            used_published=min(rounded[str(pk)], t - t % BASE),
+        )
         for pk, p, v, t, u in allocations
     ]
 

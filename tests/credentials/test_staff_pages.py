@@ -18,12 +18,15 @@ from credentials.models import (
     Provider,
     SeatAllocation,
 )
-from credentials.selectors import ENROLMENTS_PAGE_SIZE
+from credentials.selectors import ENROLMENTS_PAGE_SIZE, enrolments_for_coordinator
 from credentials.services.codes import MAX_CODES_PER_FILE
-from partners.models import StaffRole
+from partners.models import Application, ApplicationStatus, StaffRole
 from portal.crypto import decrypt_text
 from portal.models import AuditEvent
-from tests.partners.factories import PartnerFactory
+from portal.reporting.models import SeatUsage as RolledUpSeats
+from portal.reporting.refresh import rollups_refresh
+from portal.reporting.suppression import round_total
+from tests.partners.factories import ApplicationFactory, PartnerFactory
 from tests.portal.conftest import give_totp
 from tests.portal.factories import LearnerFactory
 
@@ -148,24 +151,66 @@ def test_posts_from_the_wrong_people_change_nothing(client, partner, people):
 # --- seat usage (coordinators) -------------------------------------------------------------------
 
 
-def test_seat_usage_shows_total_used_available_percent_and_waiting(client, partner, coordinator):
+def test_seat_usage_shows_seats_and_protected_used_and_waiting(client, partner, coordinator):
+    """Seats allocated are exact; seats used and the waiting list count people, so the page
+    prints the engine's protected figures (portal/reporting/suppression.py), never the count."""
     provider = ProviderFactory(name="Coursera")
-    SeatAllocationFactory(partner=partner, provider=provider, total=8, used=6)
+    SeatAllocationFactory(partner=partner, provider=provider, total=20, used=13)
     VerifiedEnrolmentFactory.create_batch(
-        3, partner=partner, course__provider=provider, status=EnrolmentStatus.WAITLISTED
+        7, partner=partner, course__provider=provider, status=EnrolmentStatus.WAITLISTED
     )
     # Another partner's allocation and waiting list are not this partner's.
     other = SeatAllocationFactory(provider=provider, total=100, used=1)
     VerifiedEnrolmentFactory(partner=other.partner, course__provider=provider, status="waitlisted")
+    rollups_refresh()
     client.force_login(coordinator)
 
     html = html_of(client, usage_url(partner))
 
+    used = RolledUpSeats.objects.get(partner_id=partner.pk, provider_id=provider.pk).used_published
+    waiting = round_total(7, cell=(partner.pk, "waiting-list"))
+    assert used in (10, 15) and waiting in (5, 10)
     assert "Coursera" in html
-    assert "75% of the seats are used" in html
+    assert f"{round(used * 100 / 20)}% of the seats are used" in html
     assert '<progress class="w-100" id="usage-' in html
-    for label, value in (("Seats", 8), ("Used", 6), ("Available", 2), ("waiting list", 3)):
+    for label, value in (
+        ("Seats", 20),
+        ("Used", used),
+        ("Available", "Seats free"),
+        ("waiting list", waiting),
+    ):
         assert re.search(rf"{label}</dt><dd[^>]*>{value}</dd>", html), label
+    assert not re.search(r"<dd[^>]*>(13|7|65%)</dd>", html)
+
+
+def test_seat_usage_says_when_no_seat_is_left_and_counts_only_learners_in_reach(
+    client, partner, coordinator
+):
+    """The waiting list counts the partner's learners still with it, like the enrolments page:
+    the difference between the two pages is not the number of learners gone to someone else."""
+    provider = ProviderFactory(name="Coursera")
+    SeatAllocationFactory(partner=partner, provider=provider, total=4, used=4)
+    waiting = VerifiedEnrolmentFactory.create_batch(
+        9, partner=partner, course__provider=provider, status=EnrolmentStatus.WAITLISTED
+    )
+    # Three of them have since applied to another partner: out of reach (partners/reach.py).
+    elsewhere = PartnerFactory()
+    for enrolment in waiting[:3]:
+        Application.objects.filter(learner=enrolment.learner).update(
+            status=ApplicationStatus.EXPIRED
+        )
+        ApplicationFactory(learner=enrolment.learner, partner=elsewhere)
+    rollups_refresh()
+    client.force_login(coordinator)
+
+    html = html_of(client, usage_url(partner))
+
+    shown_waiting = round_total(6, cell=(partner.pk, "waiting-list"))
+    assert re.search(r"Available</dt><dd[^>]*>None left</dd>", html)
+    assert re.search(rf"waiting list</dt><dd[^>]*>{shown_waiting}</dd>", html.replace("&lt;5", "0"))
+    # The enrolments page lists (and counts) the same six.
+    listing = enrolments_for_coordinator(partner, status="", page_number=1)
+    assert listing.counts[EnrolmentStatus.WAITLISTED] == 6
 
 
 def test_seat_usage_lists_a_provider_with_a_waiting_list_but_no_seats(client, partner, coordinator):
@@ -405,19 +450,28 @@ def test_coordinators_are_told_once_at_75_and_once_at_100_percent(
 # --- seat allocations (programme admins) ---------------------------------------------------------
 
 
-def test_admin_sees_partners_by_providers_with_used_and_total(client, partner, programme_admin):
+def test_admin_sees_partners_by_providers_with_protected_used_and_total(
+    client, partner, programme_admin
+):
     coursera = ProviderFactory(name="Coursera")
     ProviderFactory(name="Open link provider", access_method=AccessMethod.OPEN)
     SeatAllocationFactory(partner=partner, provider=coursera, total=40, used=12)
-    SeatAllocationFactory(provider=coursera, total=10, used=3)
+    other = SeatAllocationFactory(provider=coursera, total=10, used=10)
+    rollups_refresh()
     client.force_login(programme_admin)
 
     html = html_of(client, ALLOCATIONS)
 
+    ours = RolledUpSeats.objects.get(partner_id=partner.pk).used_published
+    theirs = RolledUpSeats.objects.get(partner_id=other.partner_id).used_published
+    assert ours in (10, 15) and theirs == 10
     assert "Coursera" in html
     assert "Open link provider" not in html.split('id="table-heading"')[1]
-    assert "12 / 40" in html
-    assert "15 / 50" in html  # all partners
+    assert f"{ours} / 40" in html
+    assert "12 / 40" not in html
+    assert f"{ours + theirs} / 50" in html  # all partners, the sum of the protected figures
+    assert "22 / 50" not in html
+    assert html.count(">Full</span>") == 1  # allocation sizes and fullness are not people
     assert f"?partner={partner.slug}&amp;provider={coursera.slug}&amp;total=40" in html
 
 
@@ -496,7 +550,11 @@ def test_adding_seats_enrols_waiting_learners_in_order(
 
     statuses = [Enrolment.objects.get(learner=learner).status for learner in learners]
     assert statuses == [EnrolmentStatus.ACTIVE, EnrolmentStatus.ACTIVE, EnrolmentStatus.WAITLISTED]
-    assert "2 / 2" in html_of(client, ALLOCATIONS)
+    assert SeatAllocation.objects.get(partner=partner).used == 2
+    # The page shows the seats used as counted at the last refresh, protected; "Full" now.
+    cell = html_of(client, ALLOCATIONS).split(f"{partner.name}</th>")[1].split("</td>")[0]
+    assert "&lt;5 / 2" in cell
+    assert ">Full</span>" in cell
 
 
 # Ours: the providers, the page's count and its partners, their allocations, the sums per provider,
@@ -605,19 +663,25 @@ def test_codes_cannot_be_imported_for_a_provider_without_vouchers(
     assert not AccessCode.objects.exists()
 
 
-def test_codes_page_shows_unused_and_given_out_codes_per_provider(
+def test_codes_page_shows_codes_received_and_whether_any_is_left_not_how_many_were_given(
     client, programme_admin, voucher_provider
 ):
+    """Codes given out are learners enrolled: not counted on the page (nor codes left, which
+    is the same number)."""
     AccessCodeFactory.create_batch(3, provider=voucher_provider)
     enrolment = VerifiedEnrolmentFactory(course__provider=voucher_provider)
     AccessCodeFactory(provider=voucher_provider, enrolment=enrolment)
     client.force_login(programme_admin)
 
-    html = html_of(client, CODES)
+    row = html_of(client, CODES).split("Coursera</th>")[1].split("</tr>")[0]
+    assert "<td>4</td>" in row
+    assert "Available" in row
+    assert "<td>3</td>" not in row and "<td>1</td>" not in row
 
-    row = html.split("Coursera</th>")[1].split("</tr>")[0]
-    assert "<td>3</td>" in row
-    assert "<td>1</td>" in row
+    AccessCode.objects.filter(enrolment__isnull=True).delete()
+    row = html_of(client, CODES).split("Coursera</th>")[1].split("</tr>")[0]
+    assert "<td>1</td>" in row  # received (the other three were deleted unused)
+    assert "None left" in row
 
 
 # --- e-mails -------------------------------------------------------------------------------------
