@@ -29,6 +29,10 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
+    # Before django.contrib.auth: of two apps with a management command of the same name, Django
+    # runs the one listed first, and this app's `changepassword` refuses (it is not audited;
+    # `account_password_set` is the break-glass path, docs/decisions/0014).
+    "portal.command_overrides",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
