@@ -50,6 +50,7 @@ JOIN_SESSION_KEY = "learners_join_partner"
 # Errors from the document checks belong next to the file field rather than above the form.
 DOCUMENT_ERROR_CODES = {
     "too_many",
+    "too_many_uploads",
     "too_large",
     "empty",
     "wrong_type",

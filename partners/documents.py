@@ -23,6 +23,9 @@ from . import rebuild_child
 from .models import DocumentKind
 
 MAX_DOCUMENTS = 3
+# Every file ever sent for one application, failed ones included: without it, a learner could
+# send unreadable files without end, each costing up to REBUILD_TIMEOUT_SECONDS of rendering.
+MAX_UPLOADS = 10
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 # Wall-clock limit for one rebuild; the child also has a CPU-time and an address-space limit.
 REBUILD_TIMEOUT_SECONDS = 60

@@ -263,6 +263,9 @@ class EvidenceDocument(models.Model):
     uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
     checked_at = models.DateTimeField(null=True, blank=True)
     purged_at = models.DateTimeField(null=True, blank=True)
+    # When its rebuild job was last sent: the reconciler sends it again only once this lease
+    # (services.documents.REBUILD_LEASE) has run out, never every few minutes.
+    rebuild_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("evidence document")

@@ -5,7 +5,9 @@ explicit permission list of portal.admin_access. No page here shows a learner:
 - the user admin lists staff, admin and operator accounts only, has no password form (nobody
   sets another person's password through a web page: the break-glass path is
   `manage.py account_password_set`), and only the operator sees groups, permissions and
-  superuser status;
+  superuser status — read-only, for the operator too: superuser status is given on the command
+  line only (createsuperuser), and groups and permissions follow the role (a programme admin
+  joins the "Programme admins" group, and leaves it with the role);
 - the audit log names learners by a pseudonymous reference, never their e-mail, and does not
   show free-text reasons (a reviewer may have written a name in one).
 """
@@ -117,12 +119,6 @@ class UserAdmin(StrictLookupsMixin, BaseUserAdmin):
             queryset = queryset.filter(is_superuser=False)
         return queryset
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        if obj is None:
-            form.acting_user = request.user  # a class made for this request
-        return form
-
     def response_add(self, request, obj, post_url_continue=None):
         """One answer for every address accepted: the same message and the same page (the add
         form), whether an account was created or the address already had one."""
@@ -149,6 +145,9 @@ class UserAdmin(StrictLookupsMixin, BaseUserAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
+        # Nobody, the operator included, makes a superuser or hands out permissions from a web
+        # page: superusers come from `createsuperuser`, groups and permissions from the role.
+        readonly += ["is_superuser", "groups", "user_permissions"]
         if obj is not None:
             # An address is changed by its owner (e-mail confirmation); changing someone else's
             # would let a password-reset e-mail go to another person.
@@ -156,6 +155,19 @@ class UserAdmin(StrictLookupsMixin, BaseUserAdmin):
         if obj is not None and not request.user.is_superuser:
             readonly += ["role", "is_staff"]
         return readonly
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            form.acting_user = request.user  # a class made for this request
+        if obj is not None and "role" in form.base_fields:
+            # The operator may move an account between partner staff and programme admin, never
+            # make it a learner or an operator (that one comes from createsuperuser).
+            allowed = {*ADMIN_CREATABLE_ROLES, obj.role}
+            form.base_fields["role"].choices = [
+                (value, label) for value, label in Role.choices if value in allowed
+            ]
+        return form
 
     def get_urls(self):
         # No "change password" page for anyone: skip the URL that BaseUserAdmin adds.
@@ -169,6 +181,7 @@ class UserAdmin(StrictLookupsMixin, BaseUserAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
+        from .admin_access import programme_admin_access_grant, programme_admin_access_revoke
         from .services import audit_record
 
         if not change and getattr(form, "existing_owner_id", None) is not None:
@@ -182,12 +195,13 @@ class UserAdmin(StrictLookupsMixin, BaseUserAdmin):
                 actor_id=request.user.pk,
             )
             return
+        role_changed = not change or "role" in form.changed_data
+        was_admin = change and form.initial.get("role") == Role.PROGRAMME_ADMIN
         super().save_model(request, obj, form, change)
-        made_admin = not change or "role" in form.changed_data
-        if made_admin and obj.role == Role.PROGRAMME_ADMIN and not obj.is_superuser:
-            from .admin_access import programme_admin_access_grant
-
+        if role_changed and obj.role == Role.PROGRAMME_ADMIN and not obj.is_superuser:
             programme_admin_access_grant(user=obj, acting_user=request.user)
+        elif role_changed and was_admin and obj.role != Role.PROGRAMME_ADMIN:
+            programme_admin_access_revoke(user=obj, acting_user=request.user)
         audit_record(
             actor=request.user,
             action="user.changed_in_admin" if change else "user.created_in_admin",

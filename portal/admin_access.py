@@ -97,6 +97,24 @@ def programme_admin_access_grant(*, user: User, acting_user: User | None) -> Use
     return user
 
 
+@transaction.atomic
+def programme_admin_access_revoke(*, user: User, acting_user: User | None) -> User:
+    """`user` is no longer a programme admin (its role was changed): out of the group, no
+    permissions of its own, and no Django admin unless it is the operator. Audited."""
+    user.groups.remove(programme_admin_group())
+    user.user_permissions.clear()
+    if user.role != Role.OPERATOR and user.is_staff:
+        user.is_staff = False
+        user.save(update_fields=["is_staff"])
+    audit_record(
+        actor=acting_user,
+        action="user.programme_admin_revoked",
+        target=user,
+        data={"role": user.role},
+    )
+    return user
+
+
 def learner_reference(user_id: int | None) -> str:
     """The pseudonym naming a learner wherever an admin may read the audit log: an HMAC of the
     account id with a key derived from SECRET_KEY. Stable, not reversible without the key, and

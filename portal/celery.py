@@ -45,6 +45,21 @@ class Task(DjangoTask):
             return None
 
 
+# Tasks that run on the documents queue (settings.CELERY_DOCUMENTS_QUEUE); everything else goes
+# to the default queue.
+DOCUMENT_TASKS = frozenset({"partners.tasks.document_rebuild_task"})
+
+
+def route_task(name, args, kwargs, options, task=None, **kw):
+    """Celery router (CELERY_TASK_ROUTES): document rebuilds to their own queue. The queue name is
+    read when each task is sent, so a test's worker can have a documents queue of its own."""
+    if name in DOCUMENT_TASKS:
+        from django.conf import settings
+
+        return {"queue": settings.CELERY_DOCUMENTS_QUEUE}
+    return None
+
+
 app = Celery("portal", task_cls=Task)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -54,28 +54,41 @@ def portal_deploy_checks(app_configs, **kwargs):
 
 
 def _superuser_admin_problems() -> list[Warning]:
-    """Programme admins must not be superusers (docs/decisions/0014): a superuser sees every
-    page of the Django admin. Reads the database, so it says nothing when the database is
+    """Only the operator's account is a superuser (docs/decisions/0014): a superuser sees every
+    page of the Django admin, so a programme admin, a partner's staff member or a learner who is
+    one is warned about. Reads the database, so it says nothing when the database is
     unreachable or not migrated yet (`check` runs before `migrate` in a deployment)."""
     from django.db import DatabaseError, transaction
+    from django.db.models import Count
+    from django.utils import translation
 
     from .models import Role, User
 
     try:
         # A savepoint, so that a failed query does not break a surrounding transaction.
         with transaction.atomic():
-            count = User.objects.filter(role=Role.PROGRAMME_ADMIN, is_superuser=True).count()
+            counts = dict(
+                User.objects.filter(is_superuser=True)
+                .exclude(role=Role.OPERATOR)
+                .values_list("role")
+                .annotate(n=Count("id"))
+                .order_by()
+            )
     except DatabaseError:
         return []
-    if not count:
+    if not counts:
         return []
+    with translation.override("en"):
+        labels = {value: str(label).lower() for value, label in Role.choices}
+    shown = ", ".join(f"{n} {labels.get(role, role)}" for role, n in sorted(counts.items()))
     return [
         Warning(
-            f"{count} programme admin account(s) are superusers: they can see every page of "
-            "the Django admin.",
-            hint="Run `manage.py migrate` (it demotes them into the Programme admins group) "
-            "or untick their superuser status; only the operator's account (createsuperuser) "
-            "is a superuser.",
+            f"{sum(counts.values())} account(s) other than the operator's are superusers "
+            f"({shown}): they can see every page of the Django admin.",
+            hint="Only the operator's account (createsuperuser) is a superuser. Run "
+            "`manage.py migrate` (it demotes programme admins into the Programme admins "
+            "group); clear the others' superuser status from the command line "
+            "(`manage.py shell`), as the admin does not change it.",
             id="portal.W014",
         )
     ]

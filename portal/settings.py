@@ -29,6 +29,10 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
+    # Before django.contrib.auth: of two apps with a management command of the same name, Django
+    # runs the one listed first, and this app's `changepassword` refuses (it is not audited;
+    # `account_password_set` is the break-glass path, docs/decisions/0014).
+    "portal.command_overrides",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -322,6 +326,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_REDIS_SOCKET_TIMEOUT = 10
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 5
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="portal")
+# Evidence documents are rebuilt on a queue of their own, by workers of their own (Procfile
+# `documents`): up to a minute of rendering each must never delay the e-mails and SMS that carry
+# sign-in codes, on the default queue. portal.celery.route_task reads this name when it routes.
+CELERY_DOCUMENTS_QUEUE = env("CELERY_DOCUMENTS_QUEUE", default="documents")
+CELERY_TASK_ROUTES = ("portal.celery.route_task",)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic jobs defined in code; beat copies them into its table, where admins can see them.

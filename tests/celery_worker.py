@@ -25,18 +25,21 @@ def _database_url() -> str:
 
 @pytest.fixture
 def celery_worker(transactional_db, settings, tmp_path):
-    """Start `celery worker` on a queue of this test's own, sharing the test database.
+    """Start `celery worker` on a queue of this test's own (and a documents queue of its own,
+    portal.celery.route_task), sharing the test database.
 
     Yields the folder where the worker's e-mail backend writes messages.
     """
     require_redis()
     queue = f"test-{uuid.uuid4().hex}"
+    settings.CELERY_DOCUMENTS_QUEUE = f"{queue}-documents"
     outbox = tmp_path / "outbox"
     outbox.mkdir()
     env = dict(
         os.environ,
         DATABASE_URL=_database_url(),
         CELERY_QUEUE=queue,
+        CELERY_DOCUMENTS_QUEUE=settings.CELERY_DOCUMENTS_QUEUE,
         EMAIL_URL=f"filemail:///{outbox}",  # django-environ drops one leading slash
     )
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
@@ -54,7 +57,7 @@ def celery_worker(transactional_db, settings, tmp_path):
             "--without-mingle",
             "--without-heartbeat",
             "-Q",
-            queue,
+            f"{queue},{settings.CELERY_DOCUMENTS_QUEUE}",
             "--loglevel=INFO",
         ],
         cwd=ROOT,

@@ -13,7 +13,7 @@ from portal.crypto import decrypt_text, encrypt_text, keyed_hash
 from portal.models import User
 from portal.services import audit_record
 
-from ..documents import MAX_DOCUMENTS, validate_evidence
+from ..documents import MAX_DOCUMENTS, MAX_UPLOADS, validate_evidence
 from ..errors import TransitionNotAllowed
 from ..models import (
     LIVE_STATUSES,
@@ -73,10 +73,32 @@ def documents_counted(application: Application) -> int:
     )
 
 
+def documents_uploaded(application: Application) -> int:
+    """Every document ever sent for the application, failed and purged ones included: what
+    MAX_UPLOADS limits (each one costs a rebuild, up to a minute of rendering)."""
+    return application.documents.count()
+
+
 def _prepare_documents(application: Application | None, uploads: list[UploadedFile]):
     """Check every file's size and type before anything is written; returns (kind, bytes) pairs.
-    What the file contains is not judged here: it is rebuilt from its pixels after commit."""
+    What the file contains is not judged here: it is rebuilt from its pixels after commit.
+    Callers hold the application's row lock, so two uploads at once cannot pass the limits."""
     existing = documents_counted(application) if application is not None else 0
+    uploaded = documents_uploaded(application) if application is not None else 0
+    if uploads and uploaded + len(uploads) > MAX_UPLOADS:
+        room = max(MAX_UPLOADS - uploaded, 0)
+        if room:
+            message = _(
+                "One application can receive at most %(max)d files in all, counting those "
+                "that could not be read. Please choose at most %(room)d more."
+            ) % {"max": MAX_UPLOADS, "room": room}
+        else:
+            message = _(
+                "This application has received the most files it can take (%(max)d, counting "
+                "those that could not be read). Your application and its documents stay as "
+                "they are."
+            ) % {"max": MAX_UPLOADS}
+        raise TransitionNotAllowed(message, code="too_many_uploads")
     if existing + len(uploads) > MAX_DOCUMENTS:
         raise TransitionNotAllowed(
             _("You can add at most %(max)d documents.") % {"max": MAX_DOCUMENTS}, code="too_many"
@@ -270,14 +292,20 @@ def application_decide(
             % {"status": application.get_status_display()},
             code="illegal",
         )
-    # The reviewer decides on what they can see: never while a document is still being checked
-    # (its rebuilt copy does not exist yet). A failed document does not block: it was never
-    # evidence, and the learner was told to upload another.
-    if application.documents.filter(state=DocumentState.CHECKING, purged_at__isnull=True).exists():
+    # A learner is verified only on evidence the reviewer can see: never while a document is
+    # still being checked (its rebuilt copy does not exist yet). Asking for more information and
+    # not verifying need no document, so an upload cannot hold them off. A failed document does
+    # not block: it was never evidence, and the learner was told to upload another.
+    if (
+        decision == Decision.APPROVE
+        and application.documents.filter(
+            state=DocumentState.CHECKING, purged_at__isnull=True
+        ).exists()
+    ):
         raise TransitionNotAllowed(
             _(
-                "A document of this application is still being checked. Please decide when it "
-                "can be opened (usually within a minute)."
+                "A document of this application is still being checked. You can verify this "
+                "learner when it can be opened (usually within a minute)."
             ),
             code="documents_checking",
         )

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from portal.crypto import decrypt_bytes, encrypt_bytes
@@ -25,9 +26,11 @@ from ..models import (
     evidence_upload_to,
 )
 
-# A document still "being checked" this long after its upload lost its job (broker down, worker
-# killed): the reconciler sends it again.
-RECONCILE_AFTER = timedelta(minutes=5)
+# A document still "being checked" this long after its job was last sent lost that job (broker
+# down, worker killed): the reconciler sends it again, and records when. Longer than a rebuild
+# can take (REBUILD_TIMEOUT_SECONDS) plus a queue's usual wait, so a job still waiting or running
+# is not sent twice, and a document that keeps losing its job costs one rebuild per lease.
+REBUILD_LEASE = timedelta(minutes=10)
 
 
 def _storage():
@@ -38,7 +41,11 @@ def document_quarantine(*, application, kind: DocumentKind, data: bytes) -> Evid
     """Record an uploaded document as `checking`, its bytes encrypted in the database, and send
     the rebuild job after commit. Call inside the caller's transaction."""
     document = EvidenceDocument.objects.create(
-        application=application, kind=kind, size=len(data), state=DocumentState.CHECKING
+        application=application,
+        kind=kind,
+        size=len(data),
+        state=DocumentState.CHECKING,
+        rebuild_queued_at=timezone.now(),
     )
     DocumentQuarantine.objects.create(document=document, payload=encrypt_bytes(data))
     _enqueue_rebuild(document.pk)
@@ -142,20 +149,33 @@ def _settle(document_id: int, *, rebuilt: Rebuilt | None, reason: str) -> bool:
     return True
 
 
-def documents_to_reconcile() -> list[int]:
-    cutoff = timezone.now() - RECONCILE_AFTER
-    return list(
-        EvidenceDocument.objects.filter(
-            state=DocumentState.CHECKING, purged_at__isnull=True, uploaded_at__lt=cutoff
-        )
-        .order_by("uploaded_at", "pk")
-        .values_list("pk", flat=True)
+def _lease_expired():
+    """Documents still being checked whose job was sent more than REBUILD_LEASE ago (or never
+    recorded: stored before the lease existed)."""
+    cutoff = timezone.now() - REBUILD_LEASE
+    return EvidenceDocument.objects.filter(
+        state=DocumentState.CHECKING, purged_at__isnull=True
+    ).filter(
+        Q(rebuild_queued_at__lt=cutoff) | Q(rebuild_queued_at__isnull=True, uploaded_at__lt=cutoff)
     )
 
 
+def documents_to_reconcile() -> list[int]:
+    return list(_lease_expired().order_by("uploaded_at", "pk").values_list("pk", flat=True))
+
+
+@transaction.atomic
 def documents_rebuild_reconcile() -> int:
-    """Periodic: send the rebuild job again for documents whose job was lost."""
-    ids = documents_to_reconcile()
+    """Periodic: send the rebuild job again for documents whose lease ran out, and start a new
+    lease for each. Two reconcilers at once never send the same document twice (row locks,
+    skipping those another one holds)."""
+    ids = list(
+        _lease_expired()
+        .select_for_update(skip_locked=True)
+        .order_by("uploaded_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    EvidenceDocument.objects.filter(pk__in=ids).update(rebuild_queued_at=timezone.now())
     for document_id in ids:
         _enqueue_rebuild(document_id)
     return len(ids)

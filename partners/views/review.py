@@ -179,8 +179,10 @@ def _render_application(
         "case_number": case_number_reveal(application),
         "documents": documents,
         "documents_checking": documents_checking,
-        # No decision on evidence the reviewer cannot open yet (application_decide refuses it).
-        "can_decide": application.status == ApplicationStatus.SUBMITTED and not documents_checking,
+        "can_decide": application.status == ApplicationStatus.SUBMITTED,
+        # No verification on evidence the reviewer cannot open yet (application_decide refuses
+        # it); asking for more information or not verifying can be done meanwhile.
+        "can_approve": application.status == ApplicationStatus.SUBMITTED and not documents_checking,
         "decision_forms": decision_forms,
     }
     return render(request, "partners/review/application.html", context, status=status)

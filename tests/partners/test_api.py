@@ -342,20 +342,30 @@ def test_approving_by_api_verifies_the_learner(client, partner, key_text, api_ke
 
 
 @pytest.mark.django_db
-def test_no_decision_by_api_while_a_document_is_being_checked(client, partner, key_text):
+def test_no_verification_by_api_while_a_document_is_being_checked(client, partner, key_text):
     """409, like any decision at the wrong time: the same call succeeds once it is rebuilt."""
     application = ApplicationFactory(partner=partner)
     document = EvidenceDocument.objects.create(application=application, kind="pdf", size=10)
     assert document.state == "checking"
-    for_each = [{"decision": "approve"}, {"decision": "reject", "reason": "not_eligible"}]
-    for body in for_each:
-        response = post_json(client, decision_url(application.pk), body, key_text)
-        assert response.status_code == 409, response.content
+    response = post_json(client, decision_url(application.pk), {"decision": "approve"}, key_text)
+    assert response.status_code == 409, response.content
     listed = get(client, LIST_URL, key_text).json()["results"][0]
     assert listed["document_count"] == 0  # not counted until it can be opened
     EvidenceDocument.objects.filter(pk=document.pk).update(state="ready")
     response = post_json(client, decision_url(application.pk), {"decision": "approve"}, key_text)
     assert response.status_code == 200, response.content
+
+
+@pytest.mark.django_db
+def test_a_document_being_checked_does_not_hold_off_a_rejection_by_api(client, partner, key_text):
+    """Only verification waits: an upload cannot stop a partner's system from rejecting."""
+    application = ApplicationFactory(partner=partner)
+    EvidenceDocument.objects.create(application=application, kind="pdf", size=10)
+    body = {"decision": "reject", "reason": "not_eligible"}
+    response = post_json(client, decision_url(application.pk), body, key_text)
+    assert response.status_code == 200, response.content
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.REJECTED
 
 
 @pytest.mark.django_db

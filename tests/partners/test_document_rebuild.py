@@ -10,15 +10,24 @@ downloaded by anyone and blocks decisions; the quarantined original is gone afte
 
 import io
 import time
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from learners.services.data_rights import learner_account_erase
-from partners.documents import REBUILD_TIMEOUT_SECONDS, DocumentRefused, rebuild_document
+from partners.documents import (
+    MAX_UPLOADS,
+    REBUILD_TIMEOUT_SECONDS,
+    DocumentRefused,
+    rebuild_document,
+)
 from partners.errors import TransitionNotAllowed
 from partners.models import (
     ApplicationStatus,
@@ -28,7 +37,12 @@ from partners.models import (
     EvidenceDocument,
 )
 from partners.services import documents as document_services
-from partners.services.applications import Decision, application_decide, application_submit
+from partners.services.applications import (
+    Decision,
+    application_decide,
+    application_resubmit,
+    application_submit,
+)
 from partners.services.retention import document_purge
 from portal.models import AuditEvent
 from tests.learners.factories import LearnerProfileFactory
@@ -276,7 +290,7 @@ def test_the_original_bytes_never_reach_the_private_store(
     assert len(stored_files(private_storage_root)) == 2
 
 
-def test_a_document_being_checked_cannot_be_downloaded_and_blocks_every_decision(
+def test_a_document_being_checked_cannot_be_downloaded_and_blocks_verification(
     client, learner_client, partner, private_storage_root
 ):
     reviewer = staff_of(partner)
@@ -301,17 +315,13 @@ def test_a_document_being_checked_cannot_be_downloaded_and_blocks_every_decision
     assert staff_url not in detail
     assert "Being checked" in detail
     assert 'value="approve"' not in detail
+    # Asking for more information and not verifying stay on the page.
+    assert 'value="request_info"' in detail
+    assert 'value="reject"' in detail
     assert client.get(staff_url).status_code == 404
-    for decision in Decision.ALL:
-        with pytest.raises(TransitionNotAllowed) as refused:
-            application_decide(
-                application=application,
-                decision=decision,
-                acting_user=reviewer,
-                reason="not_eligible",
-                message="Please send another.",
-            )
-        assert refused.value.code == "documents_checking"
+    with pytest.raises(TransitionNotAllowed) as refused:
+        application_decide(application=application, decision=Decision.APPROVE, acting_user=reviewer)
+    assert refused.value.code == "documents_checking"
     response = client.post(
         reverse("partners:decide", args=[partner.slug, application.pk]), {"decision": "approve"}
     )
@@ -324,6 +334,43 @@ def test_a_document_being_checked_cannot_be_downloaded_and_blocks_every_decision
     assert response.status_code == 200
     assert_image_only_pdf(b"".join(response.streaming_content))
     application_decide(application=application, decision=Decision.APPROVE, acting_user=reviewer)
+
+
+@pytest.mark.parametrize(
+    ("decision", "fields", "status"),
+    [
+        (Decision.REJECT, {"reason": "not_eligible"}, ApplicationStatus.REJECTED),
+        (
+            Decision.REQUEST_INFO,
+            {"message": "Please send your registration card."},
+            ApplicationStatus.INFO_REQUESTED,
+        ),
+    ],
+)
+def test_uploading_cannot_hold_off_a_rejection_or_a_request_for_information(
+    client, learner_client, partner, decision, fields, status
+):
+    """Only verification waits for documents being checked: a learner who keeps uploading
+    cannot stop the reviewer from not verifying them or asking them for something else."""
+    reviewer = staff_of(partner)
+    apply(learner_client, partner, [upload(corpus.escaped_names_pdf(), "pdf")])  # no commit
+    application = learner_client.learner.applications.get()
+    add_url = reverse("learners:documents_add", args=[application.pk])
+    response = learner_client.post(add_url, {"documents": [upload(corpus.simple_pdf(), "pdf")]})
+    assert response.status_code == 302
+    assert application.documents.filter(state=DocumentState.CHECKING).count() == 2
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("partners:decide", args=[partner.slug, application.pk]),
+        {"decision": decision, **fields},
+    )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == status
+    # The documents' jobs still settle them afterwards.
+    for document in application.documents.all():
+        assert document_services.document_rebuild(document_id=document.pk) is True
+    assert not DocumentQuarantine.objects.exists()
 
 
 def test_a_failed_document_does_not_block_the_decision(learner_client, partner):
@@ -462,12 +509,19 @@ def test_a_phone_scan_of_several_pages_stays_under_the_upload_limit():
     assert len(rebuilt) <= 5 * 1024 * 1024
 
 
+def _lease_runs_out(document) -> None:
+    """Move the document's lease (and upload) into the past, as if time had passed."""
+    past = document_services.REBUILD_LEASE + timedelta(seconds=1)
+    EvidenceDocument.objects.filter(pk=document.pk).update(
+        uploaded_at=F("uploaded_at") - past, rebuild_queued_at=F("rebuild_queued_at") - past
+    )
+
+
 def test_the_reconciler_sends_again_a_document_whose_job_was_lost(partner, settings):
     document = submit_directly(partner, corpus.xfa_pdf())  # the on-commit job never ran
+    assert document.rebuild_queued_at is not None
     assert document_services.documents_to_reconcile() == []  # not yet: it may still be running
-    EvidenceDocument.objects.filter(pk=document.pk).update(
-        uploaded_at=document.uploaded_at - document_services.RECONCILE_AFTER * 2
-    )
+    _lease_runs_out(document)
     assert document_services.documents_to_reconcile() == [document.pk]
     with jobs_after_commit():
         assert document_services.documents_rebuild_reconcile() == 1
@@ -476,6 +530,148 @@ def test_the_reconciler_sends_again_a_document_whose_job_was_lost(partner, setti
     assert not DocumentQuarantine.objects.exists()
     assert document_services.documents_to_reconcile() == []
     assert "documents-rebuild-reconcile" in settings.CELERY_BEAT_SCHEDULE
+
+
+def test_the_reconciler_sends_a_document_again_only_once_its_lease_runs_out(partner, monkeypatch):
+    """Every run of the reconciler (every 5 minutes) within the lease sends nothing; once the
+    lease runs out, the job is sent once and a new lease starts."""
+    sent: list[int] = []
+    monkeypatch.setattr(document_services, "_enqueue_rebuild", sent.append)
+    document = submit_directly(partner, corpus.xfa_pdf())
+    sent.clear()  # the job of the upload itself (lost)
+    for _ in range(3):
+        assert document_services.documents_rebuild_reconcile() == 0
+    assert sent == []
+    _lease_runs_out(document)
+    assert document_services.documents_rebuild_reconcile() == 1
+    assert sent == [document.pk]
+    document.refresh_from_db()
+    assert timezone.now() - document.rebuild_queued_at < timedelta(minutes=1)
+    # The job is lost again: nothing is sent until the new lease runs out too.
+    assert document_services.documents_rebuild_reconcile() == 0
+    assert sent == [document.pk]
+    _lease_runs_out(document)
+    assert document_services.documents_rebuild_reconcile() == 1
+    assert sent == [document.pk, document.pk]
+
+
+def test_a_document_stored_before_the_lease_existed_is_reconciled_by_its_upload_time(partner):
+    document = submit_directly(partner, corpus.xfa_pdf())
+    EvidenceDocument.objects.filter(pk=document.pk).update(rebuild_queued_at=None)
+    assert document_services.documents_to_reconcile() == []
+    _lease_runs_out(document)
+    assert document_services.documents_to_reconcile() == [document.pk]
+
+
+# --- no end of uploads --------------------------------------------------------------------------
+
+
+def test_an_application_takes_at_most_ten_files_in_all_failed_ones_included(
+    learner_client, partner, private_storage_root
+):
+    """Failed documents do not count toward the 3 kept, but every file costs a rebuild: one
+    application receives at most MAX_UPLOADS files, whatever became of them."""
+    assert MAX_UPLOADS == 10
+    with jobs_after_commit():
+        apply(learner_client, partner, [upload(corpus.truncated_pdf(), "pdf")])
+    application = learner_client.learner.applications.get()
+    assert application.documents.get().state == DocumentState.FAILED
+    add_url = reverse("learners:documents_add", args=[application.pk])
+    for _ in range(4):  # four more rounds of two unreadable files
+        with jobs_after_commit():
+            response = learner_client.post(
+                add_url,
+                {"documents": [upload(corpus.truncated_jpeg(), "jpeg") for _ in range(2)]},
+            )
+        assert response.status_code == 302
+    assert application.documents.filter(state=DocumentState.FAILED).count() == 9
+    # Two more would make 11: refused, nothing stored or queued.
+    html = learner_client.post(
+        add_url, {"documents": [upload(corpus.simple_pdf(), "pdf") for _ in range(2)]}
+    ).content.decode()
+    assert "One application can receive at most 10 files in all" in html
+    assert "Please choose at most 1 more." in html
+    assert application.documents.count() == 9
+    with jobs_after_commit():
+        response = learner_client.post(add_url, {"documents": [upload(corpus.simple_pdf(), "pdf")]})
+    assert response.status_code == 302
+    assert application.documents.filter(state=DocumentState.READY).count() == 1
+    html = learner_client.post(
+        add_url, {"documents": [upload(corpus.simple_pdf(), "pdf")]}
+    ).content.decode()
+    assert "This application has received the most files it can take (10" in html
+    assert application.documents.count() == 10
+    assert not DocumentQuarantine.objects.exists()
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.SUBMITTED  # the application stays
+
+
+def test_the_upload_limit_holds_when_answering_a_request_for_information(partner):
+    """The same rule on the other way in (application_resubmit), at the service."""
+    learner = LearnerProfileFactory(country_of_residence="JO").user
+    application = application_submit(
+        learner=learner,
+        partner=partner,
+        displacement_status="refugee",
+        country_of_residence="JO",
+        acting_user=learner,
+    )
+    EvidenceDocument.objects.bulk_create(
+        EvidenceDocument(
+            application=application,
+            kind="pdf",
+            size=1,
+            state=DocumentState.FAILED,
+            failure=DocumentFailure.UNREADABLE,
+        )
+        for _ in range(MAX_UPLOADS)
+    )
+    application_decide(
+        application=application,
+        decision=Decision.REQUEST_INFO,
+        acting_user=staff_of(partner),
+        message="Please send your card.",
+    )
+    with pytest.raises(TransitionNotAllowed) as refused:
+        application_resubmit(
+            application=application,
+            acting_user=learner,
+            displacement_status="refugee",
+            case_number=None,
+            note="",
+            documents=[upload(corpus.simple_pdf(), "pdf")],
+        )
+    assert refused.value.code == "too_many_uploads"
+    # Without new files, the answer goes through.
+    application_resubmit(
+        application=application,
+        acting_user=learner,
+        displacement_status="refugee",
+        case_number=None,
+        note="Here is my answer.",
+    )
+
+
+# --- the rebuild runs on its own queue ------------------------------------------------------------
+
+
+def test_rebuilds_go_to_the_documents_queue_and_sign_in_codes_do_not(settings):
+    from portal.celery import app
+
+    router = app.amqp.Router()
+    rebuild = router.route({}, "partners.tasks.document_rebuild_task", (1,))
+    assert rebuild["queue"].name == settings.CELERY_DOCUMENTS_QUEUE == "documents"
+    for name in ("portal.tasks.email_send_task", "portal.tasks.account_notice_task"):
+        assert router.route({}, name)["queue"].name == settings.CELERY_TASK_DEFAULT_QUEUE
+    assert settings.CELERY_DOCUMENTS_QUEUE != settings.CELERY_TASK_DEFAULT_QUEUE
+    # The Procfile runs a worker for each queue, and the default worker not the documents one.
+    procfile = dict(
+        line.split(": ", 1)
+        for line in (Path(settings.BASE_DIR) / "Procfile").read_text().splitlines()
+        if line
+    )
+    assert "-Q ${CELERY_DOCUMENTS_QUEUE:-documents}" in procfile["documents"]
+    assert "-Q ${CELERY_QUEUE:-portal}" in procfile["worker"]
 
 
 # --- the original is gone whatever happens ------------------------------------------------------

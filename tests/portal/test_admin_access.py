@@ -277,6 +277,111 @@ def test_deploy_check_warns_when_a_programme_admin_is_a_superuser():
     assert admin.email not in warning.msg + warning.hint
 
 
+@pytest.mark.django_db
+def test_deploy_check_warns_about_every_superuser_but_the_operator():
+    """Any role but the operator's: partner staff and learners too, counted by role."""
+    OperatorFactory()
+    OperatorFactory()  # several operators are fine
+    assert "portal.W014" not in {problem.id for problem in portal_deploy_checks(None)}
+    staff = PartnerStaffFactory(is_superuser=True)
+    learners = [LearnerFactory(is_superuser=True) for _ in range(2)]
+    (warning,) = [p for p in portal_deploy_checks(None) if p.id == "portal.W014"]
+    assert "3 account(s) other than the operator's" in warning.msg
+    assert "2 learner" in warning.msg and "1 partner staff" in warning.msg
+    for user in [staff, *learners]:
+        assert user.email not in warning.msg + warning.hint
+
+
+# --- the user admin: no superuser, group or permission set from the web ---------------------------
+
+
+def _operator_client() -> Client:
+    operator = OperatorFactory()
+    give_totp(operator)
+    client = Client()
+    client.force_login(operator)
+    return client
+
+
+@pytest.mark.django_db
+def test_not_even_the_operator_makes_a_superuser_or_hands_out_permissions_in_the_admin():
+    from django.contrib.auth.models import Permission
+
+    client = _operator_client()
+    staff = PartnerStaffFactory()
+    url = f"/admin/portal/user/{staff.pk}/change/"
+    page = client.get(url).content.decode()
+    for field in ("is_superuser", "groups", "user_permissions"):
+        assert f'name="{field}"' not in page  # shown read-only, not as an input
+    # Neither a learner nor an operator can be chosen as a role.
+    assert 'value="learner"' not in page and 'value="operator"' not in page
+    anything = Permission.objects.get(codename="view_learnerprofile")
+    response = client.post(
+        url,
+        {
+            "role": Role.PARTNER_STAFF,
+            "is_active": "on",
+            "is_superuser": "on",
+            "groups": [programme_admin_group().pk],
+            "user_permissions": [anything.pk],
+            "_save": "Save",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    staff.refresh_from_db()
+    assert not staff.is_superuser
+    assert not staff.groups.exists()
+    assert not staff.user_permissions.exists()
+    for role in (Role.OPERATOR, Role.LEARNER):
+        refused = client.post(url, {"role": role, "is_active": "on", "_save": "Save"})
+        assert refused.status_code == 200  # the form refuses the choice
+        staff.refresh_from_db()
+        assert staff.role == Role.PARTNER_STAFF and not staff.is_superuser
+
+
+@pytest.mark.django_db
+def test_an_admin_whose_role_changes_leaves_the_group_and_the_admin():
+    client = _operator_client()
+    admin = ProgrammeAdminFactory()
+    assert admin.is_staff and admin.groups.filter(name=PROGRAMME_ADMIN_GROUP).exists()
+    url = f"/admin/portal/user/{admin.pk}/change/"
+    response = client.post(
+        url, {"role": Role.PARTNER_STAFF, "is_active": "on", "is_staff": "on", "_save": "Save"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    admin.refresh_from_db()
+    assert admin.role == Role.PARTNER_STAFF
+    assert not admin.is_staff and not admin.is_superuser
+    assert not admin.groups.exists() and not admin.user_permissions.exists()
+    assert not admin.has_perm("portal.view_user")
+    assert AuditEvent.objects.filter(
+        action="user.programme_admin_revoked", object_id=str(admin.pk)
+    ).exists()
+    # Made a programme admin again: back in the group, staff.
+    client.post(url, {"role": Role.PROGRAMME_ADMIN, "is_active": "on", "_save": "Save"})
+    admin.refresh_from_db()
+    assert admin.is_staff and admin.groups.filter(name=PROGRAMME_ADMIN_GROUP).exists()
+
+
+# --- Django's changepassword is switched off --------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("factory", [PartnerStaffFactory, LearnerFactory, ProgrammeAdminFactory])
+def test_changepassword_refuses_and_points_to_the_break_glass_command(factory, monkeypatch):
+    from django.core.management import get_commands
+
+    assert get_commands()["changepassword"] == "portal.command_overrides"
+    user = factory()
+    monkeypatch.setattr(sys, "stdin", io.StringIO(NEW_PASSWORD + "\n" + NEW_PASSWORD + "\n"))
+    with pytest.raises(CommandError, match="account_password_set"):
+        call_command("changepassword", user.email)
+    with pytest.raises(CommandError, match="account_password_set"):
+        call_command("changepassword")
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD) and not user.check_password(NEW_PASSWORD)
+
+
 @pytest.mark.parametrize("state", ["unreachable", "not migrated"])
 def test_deploy_check_does_not_crash_without_a_usable_database(state):
     name = f"portal_check_{uuid.uuid4().hex[:8]}"

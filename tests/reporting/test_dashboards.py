@@ -852,3 +852,50 @@ def test_partner_dashboard_without_a_refresh_has_no_button(client):
     text = visible_text(page(client, partner_url(partner)))
     assert "No figures yet" in text
     assert "Recalculate" not in text
+
+
+# --- migration 0005: summaries built before the protected counts are rebuilt, not shown as "<5" --
+
+
+def test_migration_0005_drops_summaries_without_protected_counts_and_outputs_rebuild_them(
+    client, admin
+):
+    """After 0003 added `published` with a default of 0, existing summary rows showed "<5"
+    everywhere. 0005 empties the summary level: the dashboards say "No figures yet" (never "<5"
+    for a real 7), and an export rebuilds the roll-ups before it reads them."""
+    import importlib
+
+    from django.apps import apps
+
+    from portal.reporting.models import ExportJob
+    from portal.reporting.services import export_build
+
+    rebuild = importlib.import_module("portal.reporting.migrations.0005_rebuild_protected_counts")
+    LearnerProfileFactory.create_batch(7)
+    SeatAllocationFactory(total=20, used=7)
+    rollups_refresh()
+    learners = Q(scope_partner_id=None, metric=Metric.LEARNERS, dimension=Dimension.TOTAL)
+    protected = SummaryCount.objects.get(learners).published
+    assert protected >= 5
+    # The state 0003 left behind: true counts, protected counts all 0.
+    SummaryCount.objects.update(published=0)
+    DecisionTime.objects.update(decisions_published=0)
+    SeatUsage.objects.update(used_published=0)
+    assert programme_dashboard_data().headlines[0].figure.text == "<5"
+
+    rebuild.stale_summaries_delete(apps, None)
+
+    assert not SummaryCount.objects.exists()
+    assert not DecisionTime.objects.exists()
+    assert not SeatUsage.objects.exists()
+    assert programme_dashboard_data().has_figures is False
+    client.force_login(admin)
+    response = client.get(PROGRAMME)
+    assert 'id="no-figures"' in response.content.decode()
+    rebuild.stale_summaries_delete(apps, None)  # again, or on a fresh database: nothing happens
+
+    job = ExportJob.objects.create(kind="programme_aggregates", requested_by=admin)
+    export_build(job_id=job.pk)
+    assert SummaryCount.objects.get(learners).published == protected
+    assert SeatUsage.objects.get().used_published > 0
+    assert programme_dashboard_data().has_figures is True
