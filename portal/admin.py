@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .admin_access import learner_reference
+from .admin_access import learner_reference, record_reference
 from .admin_base import ReadOnlyAdmin, StrictLookupsMixin
 from .models import AuditEvent, Role, User
 from .notify import ACCOUNT_NOTICE_STAFF_ACCOUNT, account_id_for_email, account_notice_queue
@@ -241,6 +241,11 @@ class AuditEventAdmin(ReadOnlyAdmin):
             # An account id would let someone who holds other records link them to the person;
             # the reference is the same one the actor column uses.
             return f"portal.user {learner_reference(int(obj.object_id))}"
+        if obj.object_type not in PROGRAMME_LEVEL_OBJECT_TYPES:
+            # A learner's application, enrolment, credential, document...: its id would lead to
+            # the record (and a credential's page, say, to a name); a keyed reference still
+            # groups the events of one record.
+            return f"{obj.object_type} {record_reference(obj.object_type, obj.object_id)}"
         return f"{obj.object_type} {obj.object_id}"
 
     @admin.display(description=_("details"))
@@ -249,6 +254,25 @@ class AuditEventAdmin(ReadOnlyAdmin):
             f"{key}: {_shown_value(key, value)}" for key, value in sorted(obj.data.items())
         )
 
+
+# Records that are not about one person: their ids are shown as they are.
+PROGRAMME_LEVEL_OBJECT_TYPES = {
+    "partners.partner",
+    "partners.membership",
+    "partners.staffinvitation",
+    "partners.partnerapikey",
+    "partners.invitationbatch",
+    "credentials.provider",
+    "credentials.course",
+    "credentials.seatallocation",
+    "credentials.providerapikey",
+    "credentials.issuerkey",
+    "credentials.statuslist",
+    "reporting.exportjob",
+    "reporting.reportdelivery",
+}
+# Keys of `data` that hold the id of a learner's record.
+LEARNER_RECORD_KEYS = {"application", "enrolment", "credential", "document", "profile", "learner"}
 
 # Keys whose values are free text typed by a person (a reason, a message): not shown.
 FREE_TEXT_KEYS = {"reason", "message", "note", "comment"}
@@ -259,6 +283,8 @@ def _shown_value(key: str, value) -> str:
         return str(_("(free text, not shown)"))
     if key == "user" and isinstance(value, int):
         return learner_reference(value)
+    if key in LEARNER_RECORD_KEYS and isinstance(value, int | str) and str(value).isdigit():
+        return record_reference(key, str(value))
     return str(value)
 
 

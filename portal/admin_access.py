@@ -123,3 +123,10 @@ def learner_reference(user_id: int | None) -> str:
         return ""
     digest = salted_hmac("portal.audit.learner-reference", str(user_id)).hexdigest()
     return f"L-{digest[:12]}"
+
+
+def record_reference(kind: str, record_id: str) -> str:
+    """The same for a learner's record (an application, an enrolment, a credential): stable per
+    record, so one record's events can be followed, but no id to open the record with."""
+    digest = salted_hmac(f"portal.audit.record-reference.{kind}", record_id).hexdigest()
+    return f"R-{digest[:12]}"

@@ -157,7 +157,8 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+        # No object id: in the admin's titles it would lead to a learner's record (decision 0014).
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

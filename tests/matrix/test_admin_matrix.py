@@ -28,7 +28,7 @@ from django_celery_beat.models import (
 from credentials.models import AccessCode, Credential, IssuerKey, SeatAllocation, StatusList
 from learners.models import LearnerProfile
 from partners.services.applications import case_number_hash
-from portal.admin_access import learner_reference, programme_admin_group
+from portal.admin_access import learner_reference, programme_admin_group, record_reference
 from portal.crypto import encrypt_text
 from portal.models import AuditEvent
 from portal.reporting.models import ReportDelivery
@@ -384,6 +384,35 @@ def test_audit_log_names_learners_by_a_pseudonymous_reference():
     decided = AuditEvent.objects.get(action="application.decided")
     page = client.get(f"/admin/portal/auditevent/{decided.pk}/change/").content.decode()
     assert "info_requested" in page and LEARNER_NAME not in page
+
+
+def test_audit_log_shows_no_id_of_a_learners_record():
+    """An application's, enrolment's or credential's id would open the record (a credential's
+    public page names the person): the log shows keyed references, stable per record."""
+    world = _admin_world()
+    client = _client_for(world.users["programme_admin"])
+    decided = AuditEvent.objects.filter(action="application.decided").first()
+    assert decided is not None and decided.object_type == "partners.application"
+    enrolment_event = AuditEvent.objects.create(
+        action="enrolment.revoked",
+        object_type="credentials.enrolment",
+        object_id="987654",
+        data={"application": 876543, "credential": 765432, "status": "revoked"},
+    )
+    for event in (decided, enrolment_event):
+        page = client.get(f"/admin/portal/auditevent/{event.pk}/change/").content.decode()
+        assert record_reference(event.object_type, event.object_id) in page
+        assert f"{event.object_type} {event.object_id}" not in page
+    page = client.get(f"/admin/portal/auditevent/{enrolment_event.pk}/change/").content.decode()
+    for raw in ("987654", "876543", "765432"):
+        assert raw not in page
+    assert record_reference("application", "876543") in page and "revoked" in page
+    # A partner is not a person: its id is shown as it is.
+    partner_event = AuditEvent.objects.create(
+        action="partner.updated", object_type="partners.partner", object_id="4242"
+    )
+    page = client.get(f"/admin/portal/auditevent/{partner_event.pk}/change/").content.decode()
+    assert "partners.partner 4242" in page
 
 
 def test_audit_reference_changes_with_the_secret_key(settings):
