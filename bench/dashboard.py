@@ -20,7 +20,7 @@ def main() -> None:
     parser.add_argument("--refresh", action="store_true")
     args = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
@@ -33,9 +33,9 @@ def main() -> None:
     from django.urls import reverse
 
     from portal.models import Role, User
-    from portal.reporting import selectors
-    from portal.reporting.models import Dimension, Metric, SummaryCount
-    from portal.reporting.refresh import rollups_refresh
+    from reporting import selectors
+    from reporting.models import Dimension, Metric, SummaryCount
+    from reporting.refresh import rollups_refresh
 
     # The test client's host, without the rest of setup_test_environment(): its template
     # instrumentation would add its own cost to every request.

@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=300, help="seconds")
     args = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()

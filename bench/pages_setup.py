@@ -20,7 +20,7 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=100_000)
     args = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()

@@ -101,13 +101,13 @@ def redis_server() -> Iterator[str]:
 
 @contextlib.contextmanager
 def gunicorn(database_url: str, redis_url: str, *, workers: int = 2) -> Iterator[str]:
-    """The portal under gunicorn (portal/gunicorn.conf.py, `workers` sync workers): its base URL."""
+    """The portal under gunicorn (config/gunicorn.conf.py, `workers` sync workers): its base URL."""
     port = spare_port()
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
-        "portal.wsgi",
+        "config.wsgi",
         "--config",
-        "portal/gunicorn.conf.py",
+        "config/gunicorn.conf.py",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",

@@ -91,7 +91,7 @@ class CourseAdmin(StrictAdmin):
 class SeatAllocationAdmin(StrictAdmin):
     """Read-only: seats change on /staff/programme/seats/, which also enrols waiting learners.
     The seats used (people) are not shown: that page shows them protected, like every count of
-    people (portal/reporting/suppression.py)."""
+    people (reporting/suppression.py)."""
 
     list_display = ["partner", "provider", "total", "updated_at"]
     list_filter = ["provider"]

@@ -19,8 +19,8 @@ from partners.reach import in_reach
 from partners.selectors import partner_get_for_staff_or_404
 from portal.cache import version_replace, versioned_get_or_build
 from portal.models import User
-from portal.reporting.models import SeatUsage as RolledUpSeats
-from portal.reporting.suppression import round_family, round_total, shown
+from reporting.models import SeatUsage as RolledUpSeats
+from reporting.suppression import round_family, round_total, shown
 
 from .models import (
     LIVE_ENROLMENT_STATUSES,
@@ -152,7 +152,7 @@ def partner_get_for_coordinator_or_404(user: User, slug: str) -> Partner:
 class SeatUsage:
     """One provider's seats of a partner. The seats allocated are the partner's own numbers (no
     people): exact. Seats used and places on the waiting list count people: protected
-    (portal/reporting/suppression.py), so the number shown is never the exact count; whether
+    (reporting/suppression.py), so the number shown is never the exact count; whether
     the seats are all used is shown instead of how many are left."""
 
     provider_id: int

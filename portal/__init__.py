@@ -1,3 +1,2 @@
-from .celery import app as celery_app
-
-__all__ = ("celery_app",)
+"""The core app: the custom User, roles, the audit log, notifications, API keys, field
+encryption, and the base templates and UI helpers every other app uses. It imports no app."""

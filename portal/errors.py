@@ -1,4 +1,4 @@
-"""Error pages (portal/urls.py names them as Django's handlers) that work whatever is broken.
+"""Error pages (config/urls.py names them as Django's handlers) that work whatever is broken.
 
 They are rendered without the request's context: no context processor runs, so nothing reads
 the session, the user or the database, and a page can be shown while PostgreSQL or Redis is

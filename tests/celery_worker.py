@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from portal.celery import app as celery_app
+from config.celery import app as celery_app
 
 from .services import require_redis
 
@@ -26,7 +26,7 @@ def _database_url() -> str:
 @pytest.fixture
 def celery_worker(transactional_db, settings, tmp_path):
     """Start `celery worker` on a queue of this test's own (and a documents queue of its own,
-    portal.celery.route_task), sharing the test database.
+    config.celery.route_task), sharing the test database.
 
     Yields the folder where the worker's e-mail backend writes messages.
     """
@@ -50,7 +50,7 @@ def celery_worker(transactional_db, settings, tmp_path):
             "-m",
             "celery",
             "-A",
-            "portal",
+            "config",
             "worker",
             "--pool=solo",
             "--without-gossip",

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from portal.celery import app as celery_app
+from config.celery import app as celery_app
 
 from .services import IN_CI
 

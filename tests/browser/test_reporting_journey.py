@@ -10,8 +10,8 @@ import io
 import pytest
 from playwright.sync_api import expect
 
-from portal.reporting import services, tasks
-from portal.reporting.models import ExportJob, SummaryCount
+from reporting import services, tasks
+from reporting.models import ExportJob, SummaryCount
 from tests.reporting.export_data import build_programme, programme_admin, staff_of
 
 from .helpers import ARABIC, choose_language, exactly, expect_page_in, signed_in_context, tr, url_is

@@ -342,7 +342,7 @@ def test_admin_list_filters_by_status(client, programme_admin, learner, partner,
     assert kept.code[:8] in issued and credential.code[:8] not in issued
     assert admin_rows(everything) == 2
     # The status tabs count nothing: an exact count of credentials (people) by status would
-    # sit next to the dashboards' protected one (portal/reporting/suppression.py).
+    # sit next to the dashboards' protected one (reporting/suppression.py).
     tabs = everything.split('aria-label="Credential status"')[1].split("</nav>")[0]
     assert "badge" not in tabs
     assert not re.search(r"\d", re.sub(r"<[^>]+>", "", tabs.split(">", 1)[1]))

@@ -2,7 +2,7 @@
 
 The rule (docs/decisions/0012, "Seats, codes and credentials on staff pages"): seats used, places
 on the waiting list, codes given out and credentials are people. A page for staff or admins shows
-them only as the one suppression engine publishes them (portal/reporting/suppression.py:
+them only as the one suppression engine publishes them (reporting/suppression.py:
 SeatUsage.used_published, rounded to base 5 with controlled rounding per partner), never the exact
 count next to it: an exact value beside its rounded one pins the rounded one, and the difference
 between two pages counted over different learners is an exact count of its own. What is not
@@ -24,9 +24,9 @@ from django.urls import reverse
 
 from credentials.models import AccessMethod, EnrolmentStatus, SeatAllocation
 from partners.models import Application, ApplicationStatus
-from portal.reporting.models import SeatUsage as RolledUpSeats
-from portal.reporting.refresh import rollups_refresh
-from portal.reporting.suppression import round_family, round_total, shown
+from reporting.models import SeatUsage as RolledUpSeats
+from reporting.refresh import rollups_refresh
+from reporting.suppression import round_family, round_total, shown
 from tests.partners.factories import ApplicationFactory, PartnerFactory
 
 from .conftest import staff_of

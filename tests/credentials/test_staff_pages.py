@@ -23,9 +23,9 @@ from credentials.services.codes import MAX_CODES_PER_FILE
 from partners.models import Application, ApplicationStatus, StaffRole
 from portal.crypto import decrypt_text
 from portal.models import AuditEvent
-from portal.reporting.models import SeatUsage as RolledUpSeats
-from portal.reporting.refresh import rollups_refresh
-from portal.reporting.suppression import round_total
+from reporting.models import SeatUsage as RolledUpSeats
+from reporting.refresh import rollups_refresh
+from reporting.suppression import round_total
 from tests.partners.factories import ApplicationFactory, PartnerFactory
 from tests.portal.conftest import give_totp
 from tests.portal.factories import LearnerFactory
@@ -153,7 +153,7 @@ def test_posts_from_the_wrong_people_change_nothing(client, partner, people):
 
 def test_seat_usage_shows_seats_and_protected_used_and_waiting(client, partner, coordinator):
     """Seats allocated are exact; seats used and the waiting list count people, so the page
-    prints the engine's protected figures (portal/reporting/suppression.py), never the count."""
+    prints the engine's protected figures (reporting/suppression.py), never the count."""
     provider = ProviderFactory(name="Coursera")
     SeatAllocationFactory(partner=partner, provider=provider, total=20, used=13)
     VerifiedEnrolmentFactory.create_batch(

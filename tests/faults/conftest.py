@@ -6,7 +6,7 @@ import uuid
 import pytest
 from kombu import pools as kombu_pools
 
-from portal.celery import app as celery_app
+from config.celery import app as celery_app
 from tests.credentials.fake_provider import FakeProvider
 
 from .processes import RedisServer, Worker

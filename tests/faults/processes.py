@@ -104,7 +104,7 @@ def database_url() -> str:
 
 
 class Worker:
-    """`celery -A portal worker` (solo pool: the process that runs the task is the one a test
+    """`celery -A config worker` (solo pool: the process that runs the task is the one a test
     kills) against the test's own Redis, sharing the test database."""
 
     def __init__(self, folder: Path, broker_url: str, queue: str, env: dict[str, str]) -> None:
@@ -140,7 +140,7 @@ class Worker:
                     "-m",
                     "celery",
                     "-A",
-                    "portal",
+                    "config",
                     "worker",
                     "--pool=solo",
                     "--without-gossip",

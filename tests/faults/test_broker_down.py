@@ -62,7 +62,7 @@ def test_enrolments_made_while_redis_is_down_are_provisioned_once_it_is_back(
         requests.append((session_key, reverse("courses:enrol", kwargs={"pk": course.pk})))
 
     redis_server.stop()
-    with caplog.at_level(logging.WARNING, logger="portal.celery"):
+    with caplog.at_level(logging.WARNING, logger="config.celery"):
         responses = _enrol_all(requests)
 
     # Every learner got the usual answer (to their dashboard), not an error page.

@@ -48,7 +48,7 @@ def portal_without_database(tmp_path_factory, collected_static):
                 "1",
                 "--timeout",
                 "60",
-                "portal.wsgi:application",
+                "config.wsgi:application",
             ],
             cwd=ROOT,
             env=env,

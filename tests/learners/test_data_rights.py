@@ -39,9 +39,9 @@ from partners.models import (
 from partners.services.applications import case_number_hash
 from portal.crypto import encrypt_text
 from portal.models import AuditEvent, User
-from portal.reporting.models import Dimension, SummaryCount
-from portal.reporting.refresh import rollups_refresh
 from portal.services import audit_record
+from reporting.models import Dimension, SummaryCount
+from reporting.refresh import rollups_refresh
 from tests.credentials.conftest import fake_provider  # noqa: F401
 from tests.credentials.factories import (
     AccessCodeFactory,

@@ -31,8 +31,8 @@ from partners.services.applications import case_number_hash
 from portal.admin_access import learner_reference, programme_admin_group, record_reference
 from portal.crypto import encrypt_text
 from portal.models import AuditEvent
-from portal.reporting.models import ReportDelivery
 from portal.services import audit_record
+from reporting.models import ReportDelivery
 from tests.portal.conftest import give_totp
 from tests.portal.factories import OperatorFactory
 

@@ -11,7 +11,7 @@ from django.test import Client
 
 from credentials.models import Credential, Enrolment, ProviderApiKey, SeatAllocation
 from partners.models import Application, Membership, PartnerApiKey, StaffInvitation
-from portal.reporting.models import ExportJob
+from reporting.models import ExportJob
 from tests.portal.urlwalk import walk_urls
 
 from .urls import KWARGS, url_for

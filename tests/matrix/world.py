@@ -20,8 +20,8 @@ from partners.models import (
 )
 from partners.services.staff import invitation_token_hash
 from portal.models import User
-from portal.reporting.models import ExportJob, ExportKind
 from portal.storage import private_storage
+from reporting.models import ExportJob, ExportKind
 from tests.credentials.factories import CourseFactory, EnrolmentFactory, ProviderFactory
 from tests.learners.factories import LearnerProfileFactory
 from tests.partners.factories import ApplicationFactory, MembershipFactory, PartnerFactory

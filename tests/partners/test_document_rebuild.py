@@ -656,7 +656,7 @@ def test_the_upload_limit_holds_when_answering_a_request_for_information(partner
 
 
 def test_rebuilds_go_to_the_documents_queue_and_sign_in_codes_do_not(settings):
-    from portal.celery import app
+    from config.celery import app
 
     router = app.amqp.Router()
     rebuild = router.route({}, "partners.tasks.document_rebuild_task", (1,))

@@ -248,7 +248,7 @@ def test_seat_threshold_warning_is_in_each_coordinators_language(
 def test_monthly_reports_are_in_each_recipients_language(
     django_capture_on_commit_callbacks, language
 ):
-    from portal.reporting.services import partner_reports_send, programme_report_send
+    from reporting.services import partner_reports_send, programme_report_send
 
     partner = PartnerFactory()
     coordinator = PartnerStaffFactory(language=language)

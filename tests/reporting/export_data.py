@@ -14,8 +14,8 @@ from partners.models import ApplicationStatus, DisplacementStatus, Partner, Staf
 from partners.services.applications import case_number_hash
 from portal.crypto import encrypt_text
 from portal.models import User
-from portal.reporting.refresh import rollups_refresh
-from portal.reporting.suppression import BASE, MAX_ERROR, SMALL_SHOWN
+from reporting.refresh import rollups_refresh
+from reporting.suppression import BASE, MAX_ERROR, SMALL_SHOWN
 from tests.credentials.factories import CourseFactory, EnrolmentFactory, ProviderFactory
 from tests.learners.factories import LearnerProfileFactory
 from tests.partners.factories import ApplicationFactory, MembershipFactory, PartnerFactory

@@ -19,12 +19,12 @@ from credentials.models import (
     StatusList,
 )
 from credentials.services import issuance
+from demo.bulk_seed import UNSIGNED_DOCUMENT, Options, bulk_seed, data
+from demo.bulk_seed.write import BulkLoad, first_free_id
 from learners.models import LearnerProfile
 from partners.models import LIVE_STATUSES, Application, ApplicationStatus
-from portal.bulk_seed import UNSIGNED_DOCUMENT, Options, bulk_seed, data
-from portal.bulk_seed.write import BulkLoad, first_free_id
 from portal.models import User
-from portal.reporting.models import Dimension, Metric, SummaryCount
+from reporting.models import Dimension, Metric, SummaryCount
 from tests.services import require_postgres
 
 pytestmark = pytest.mark.django_db

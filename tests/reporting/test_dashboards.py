@@ -22,9 +22,9 @@ from credentials.services.issuance import credential_issue
 from learners.models import LearnerProfile
 from partners.models import ApplicationStatus, Partner, StaffRole
 from portal.models import AuditEvent
-from portal.reporting import charts
-from portal.reporting.charts import Bar, Series, bar_chart, line_chart
-from portal.reporting.models import (
+from reporting import charts
+from reporting.charts import Bar, Series, bar_chart, line_chart
+from reporting.models import (
     DecisionTime,
     Dimension,
     Metric,
@@ -32,8 +32,8 @@ from portal.reporting.models import (
     SeatUsage,
     SummaryCount,
 )
-from portal.reporting.refresh import rollups_refresh
-from portal.reporting.selectors import (
+from reporting.refresh import rollups_refresh
+from reporting.selectors import (
     TOP_ROWS,
     partner_dashboard_data,
     programme_dashboard_data,
@@ -867,10 +867,10 @@ def test_migration_0005_drops_summaries_without_protected_counts_and_outputs_reb
 
     from django.apps import apps
 
-    from portal.reporting.models import ExportJob
-    from portal.reporting.services import export_build
+    from reporting.models import ExportJob
+    from reporting.services import export_build
 
-    rebuild = importlib.import_module("portal.reporting.migrations.0005_rebuild_protected_counts")
+    rebuild = importlib.import_module("reporting.migrations.0005_rebuild_protected_counts")
     LearnerProfileFactory.create_batch(7)
     SeatAllocationFactory(total=20, used=7)
     rollups_refresh()

@@ -47,12 +47,12 @@ from credentials.services.issuance import credential_issue
 from learners.models import LearnerProfile
 from partners.models import Application, ApplicationStatus, Partner
 from portal.models import Role, User
-from portal.reporting import exports
-from portal.reporting.models import Dimension, Metric, SummaryCount
-from portal.reporting.refresh import rollups_refresh
-from portal.reporting.selectors import partner_dashboard_data, programme_dashboard_data
-from portal.reporting.services import previous_month, report_headlines
-from portal.reporting.suppression import (
+from reporting import exports
+from reporting.models import Dimension, Metric, SummaryCount
+from reporting.refresh import rollups_refresh
+from reporting.selectors import partner_dashboard_data, programme_dashboard_data
+from reporting.services import previous_month, report_headlines
+from reporting.suppression import (
     METRIC_POPULATIONS,
     NO_UNIT,
     published_pieces,

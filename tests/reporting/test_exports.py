@@ -17,12 +17,12 @@ from django.utils import timezone
 
 from partners.models import StaffRole
 from portal.models import AuditEvent
-from portal.reporting import exports
-from portal.reporting.models import ExportJob, ExportKind, Metric, SummaryCount
-from portal.reporting.services import export_build, export_request
-from portal.reporting.suppression import MAX_ERROR
-from portal.reporting.tasks import export_build_task, exports_expire_task
 from portal.storage import private_storage
+from reporting import exports
+from reporting.models import ExportJob, ExportKind, Metric, SummaryCount
+from reporting.services import export_build, export_request
+from reporting.suppression import MAX_ERROR
+from reporting.tasks import export_build_task, exports_expire_task
 from tests.partners.factories import PartnerFactory
 from tests.portal.factories import LearnerFactory
 
@@ -241,7 +241,7 @@ def test_export_cells_that_look_like_formulas_are_neutralised(
     partner = PartnerFactory(name='=HYPERLINK("http://evil.example","x")', slug="evil")
     for _index in range(6):
         learner_of(partner)
-    from portal.reporting.refresh import rollups_refresh
+    from reporting.refresh import rollups_refresh
 
     rollups_refresh()
     client = client_of(admin)
@@ -301,7 +301,7 @@ def test_migration_deletes_old_learner_lists_and_their_files(admin):
     (one row per learner); a file already gone is no error; other exports are untouched."""
     from django.apps import apps
 
-    withdraw = importlib.import_module("portal.reporting.migrations.0004_withdraw_learner_list")
+    withdraw = importlib.import_module("reporting.migrations.0004_withdraw_learner_list")
     storage = private_storage()
 
     def job(kind, file_name="", status=ExportJob.Status.READY):

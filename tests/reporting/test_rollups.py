@@ -42,8 +42,8 @@ from credentials.services.issuance import credential_issue
 from learners.models import LearnerProfile
 from partners.models import Application, ApplicationStatus, DisplacementStatus, Partner
 from portal.models import Role, User
-from portal.reporting import refresh
-from portal.reporting.models import (
+from reporting import refresh
+from reporting.models import (
     ApplicationDaily,
     CredentialDaily,
     DecisionTime,
@@ -52,14 +52,14 @@ from portal.reporting.models import (
     SeatUsage,
     SummaryCount,
 )
-from portal.reporting.refresh import (
+from reporting.refresh import (
     live_application_counts,
     live_credential_counts,
     live_enrolment_counts,
     live_learner_counts,
     rollups_refresh,
 )
-from portal.reporting.suppression import protect_counts
+from reporting.suppression import protect_counts
 
 RESIDENCES = ["JO", "LB", "TR"]
 ORIGINS = ["SY", "AF", ""]

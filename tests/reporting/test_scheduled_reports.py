@@ -14,13 +14,13 @@ from django.utils import formats, translation
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 
+from config.celery import app as celery_app
 from partners.models import StaffRole
-from portal.celery import app as celery_app
 from portal.emails import email_from_payload, email_to_payload
 from portal.models import AuditEvent
-from portal.reporting.models import ReportDelivery
-from portal.reporting.services import month_label, previous_month
-from portal.reporting.tasks import partner_reports_send_task, programme_report_send_task
+from reporting.models import ReportDelivery
+from reporting.services import month_label, previous_month
+from reporting.tasks import partner_reports_send_task, programme_report_send_task
 
 from .export_data import (
     SMALL,
@@ -202,13 +202,11 @@ def test_beat_schedule_runs_the_reports_monthly_and_the_expiry_hourly():
     for name in MONTHLY:
         entry = schedule[name]
         assert entry["schedule"] == crontab(day_of_month="1", hour="6", minute="0")
-    assert schedule["partner-reports-send"]["task"] == (
-        "portal.reporting.tasks.partner_reports_send_task"
-    )
+    assert schedule["partner-reports-send"]["task"] == ("reporting.tasks.partner_reports_send_task")
     assert schedule["programme-report-send"]["task"] == (
-        "portal.reporting.tasks.programme_report_send_task"
+        "reporting.tasks.programme_report_send_task"
     )
-    assert schedule["exports-expire"]["task"] == "portal.reporting.tasks.exports_expire_task"
+    assert schedule["exports-expire"]["task"] == "reporting.tasks.exports_expire_task"
     assert schedule["exports-expire"]["schedule"].total_seconds() == 3600
     for name in (*MONTHLY, "exports-expire"):
         assert schedule[name]["task"] in celery_app.tasks

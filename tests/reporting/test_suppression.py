@@ -1,4 +1,4 @@
-"""The one protection engine (portal/reporting/suppression.py), on its own: controlled rounding to
+"""The one protection engine (reporting/suppression.py), on its own: controlled rounding to
 base 5 with keyed cell keys.
 
 - a rounded count is a neighbouring multiple of 5 (so within 4), the same every time it is asked;
@@ -20,8 +20,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.reporting.models import Dimension, Metric
-from portal.reporting.suppression import (
+from reporting.models import Dimension, Metric
+from reporting.suppression import (
     BASE,
     MAX_ERROR,
     NO_UNIT,

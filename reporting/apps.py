@@ -5,6 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ReportingConfig(AppConfig):
     """Roll-up tables, dashboards, exports and scheduled reports (reads every app; none read it)."""
 
-    name = "portal.reporting"
+    name = "reporting"
     label = "reporting"
     verbose_name = _("Reporting")

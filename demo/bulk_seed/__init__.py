@@ -32,7 +32,7 @@ from credentials.services import issuance
 from learners.models import LearnerProfile
 from partners.models import Application
 from portal.models import User
-from portal.reporting.refresh import rollups_refresh
+from reporting.refresh import rollups_refresh
 
 from . import catalogue as catalogues
 from .data import CREDENTIAL_REVOCATION_REASON

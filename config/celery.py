@@ -7,7 +7,7 @@ from celery import Celery
 from celery.contrib.django.task import DjangoTask
 from kombu.exceptions import OperationalError
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 logger = logging.getLogger(__name__)
 

@@ -54,7 +54,8 @@ INSTALLED_APPS = [
     "partners",
     "credentials",
     "learners",
-    "portal.reporting",
+    "reporting",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -79,9 +80,9 @@ MIDDLEWARE = [
     "portal.activity.UserSessionsMiddleware",
 ]
 
-ROOT_URLCONF = "portal.urls"
-WSGI_APPLICATION = "portal.wsgi.application"
-ASGI_APPLICATION = "portal.asgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
@@ -316,7 +317,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # Sending a job from a request: one quick retry (a pooled connection may be stale after a Redis
-# restart), then give up. portal.celery.Task logs and drops the job; the reconcilers send it again.
+# restart), then give up. config.celery.Task logs and drops the job; the reconcilers send it again.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
     "interval_start": 0,
@@ -328,9 +329,9 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 5
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="portal")
 # Evidence documents are rebuilt on a queue of their own, by workers of their own (Procfile
 # `documents`): up to a minute of rendering each must never delay the e-mails and SMS that carry
-# sign-in codes, on the default queue. portal.celery.route_task reads this name when it routes.
+# sign-in codes, on the default queue. config.celery.route_task reads this name when it routes.
 CELERY_DOCUMENTS_QUEUE = env("CELERY_DOCUMENTS_QUEUE", default="documents")
-CELERY_TASK_ROUTES = ("portal.celery.route_task",)
+CELERY_TASK_ROUTES = ("config.celery.route_task",)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic jobs defined in code; beat copies them into its table, where admins can see them.
@@ -368,7 +369,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
     },
     "rollups-refresh": {
-        "task": "portal.reporting.tasks.rollups_refresh_task",
+        "task": "reporting.tasks.rollups_refresh_task",
         "schedule": timedelta(minutes=15),
     },
     "credentials-reconcile": {
@@ -388,16 +389,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=6),
     },
     "exports-expire": {
-        "task": "portal.reporting.tasks.exports_expire_task",
+        "task": "reporting.tasks.exports_expire_task",
         "schedule": timedelta(hours=1),
     },
     # Monthly, on the 1st at 06:00 (TIME_ZONE); admins can change it in the admin (Periodic tasks).
     "partner-reports-send": {
-        "task": "portal.reporting.tasks.partner_reports_send_task",
+        "task": "reporting.tasks.partner_reports_send_task",
         "schedule": crontab(day_of_month="1", hour="6", minute="0"),
     },
     "programme-report-send": {
-        "task": "portal.reporting.tasks.programme_report_send_task",
+        "task": "reporting.tasks.programme_report_send_task",
         "schedule": crontab(day_of_month="1", hour="6", minute="0"),
     },
 }

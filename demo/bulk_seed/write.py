@@ -70,7 +70,7 @@ def sequences_reset(models) -> None:
 
 
 def _pg_line(row) -> str:
-    # Every text value comes from portal/bulk_seed/data.py or is generated: none holds a tab,
+    # Every text value comes from demo/bulk_seed/data.py or is generated: none holds a tab,
     # newline or backslash (data.py is checked), so COPY's text format needs no escaping.
     return "\t".join(
         [PG_NULL if v is None else "t" if v is True else "f" if v is False else str(v) for v in row]

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from . import views
+from portal import views
 
 # The Django admin signs people in through allauth, so MFA and rate limits apply there too.
 admin.autodiscover()
@@ -29,7 +29,7 @@ urlpatterns = [
     path("staff/", include("credentials.urls_staff")),
     path("staff/", include("partners.urls")),
     path("staff/", include("learners.urls_assisted")),
-    path("reports/", include("portal.reporting.urls")),
+    path("reports/", include("reporting.urls")),
     path("api/", include("partners.urls_api")),
     path("api/", include("credentials.urls_api")),
     path("accounts/", include("allauth.urls")),

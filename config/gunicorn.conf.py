@@ -1,4 +1,4 @@
-"""gunicorn settings for the portal (`gunicorn portal.wsgi --config portal/gunicorn.conf.py`).
+"""gunicorn settings for the portal (`gunicorn config.wsgi --config config/gunicorn.conf.py`).
 
 Sync workers: each request is short and bound by CPU and PostgreSQL, so one request per
 process at a time is the cheapest model. Command-line options and GUNICORN_CMD_ARGS override
@@ -18,5 +18,5 @@ preload_app = False
 max_requests = 20000
 max_requests_jitter = 2000
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-# Access logs carry URLs; the portal keeps them off (see LOGGING in portal/settings.py).
+# Access logs carry URLs; the portal keeps them off (see LOGGING in config/settings.py).
 accesslog = None

@@ -22,13 +22,13 @@ from credentials.services.codes import access_codes_import
 from credentials.services.completions import completion_record
 from credentials.services.enrolments import enrolment_provision, enrolment_request
 from credentials.services.seats import seat_allocation_set
+from demo.bulk_seed import command as bulk_seed_command
 from learners.models import LearnerProfile
 from learners.services.profiles import learner_profile_save
 from partners.models import Application, DisplacementStatus, Membership, Partner, StaffRole
 from partners.services.applications import Decision, application_decide, application_submit
 from partners.services.partners import partner_create
 from portal.admin_access import programme_admin_access_grant
-from portal.bulk_seed import command as bulk_seed_command
 from portal.models import Role, User
 from portal.services import audit_record
 
