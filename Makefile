@@ -37,9 +37,10 @@ test: install vc-verifier/node_modules/.installed ## Run the whole suite (on Pos
 test-nojs: install ## The browser journeys again, with JavaScript disabled in Chromium
 	BROWSER_JAVASCRIPT=off $(PY) scripts/with_services.py $(PY) -m pytest -m "browser and not needs_javascript" $(PYTEST_ARGS)
 
-lint: install ## ruff check and format check
+lint: install ## ruff check and format check, then the import contracts (pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
 
 format: install ## Format the code with ruff
 	$(VENV)/bin/ruff check --fix .

@@ -1,15 +1,15 @@
 """Read queries for the catalogue, the learner's enrolments, and the seat pages, scoped by who
-is asking. Every function here costs a fixed number of queries whatever the number of rows; the
-*_or_404 helpers answer 404 both for "missing" and "not yours"."""
+is asking (the seat pages' protected figures are reporting's: reporting/selectors_seats.py).
+Every function here costs a fixed number of queries whatever the number of rows; the *_or_404
+helpers answer 404 both for "missing" and "not yours"."""
 
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -19,8 +19,6 @@ from partners.reach import in_reach
 from partners.selectors import partner_get_for_staff_or_404
 from portal.cache import version_replace, versioned_get_or_build
 from portal.models import User
-from reporting.models import SeatUsage as RolledUpSeats
-from reporting.suppression import round_family, round_total, shown
 
 from .models import (
     LIVE_ENROLMENT_STATUSES,
@@ -31,14 +29,12 @@ from .models import (
     Enrolment,
     EnrolmentStatus,
     Provider,
-    SeatAllocation,
     StatusList,
 )
 from .permissions import can_manage_seats, can_see_partner_enrolments
 
 CATALOGUE_PAGE_SIZE = 25
 ENROLMENTS_PAGE_SIZE = 50
-ALLOCATION_PARTNERS_PAGE_SIZE = 50
 # A rendered catalogue page is kept this long at most; a change to any course or provider
 # replaces every one at once (catalogue_changed).
 CATALOGUE_CACHE_SECONDS = 300
@@ -149,99 +145,16 @@ def partner_get_for_coordinator_or_404(user: User, slug: str) -> Partner:
 
 
 @dataclass(frozen=True)
-class SeatUsage:
-    """One provider's seats of a partner. The seats allocated are the partner's own numbers (no
-    people): exact. Seats used and places on the waiting list count people: protected
-    (reporting/suppression.py), so the number shown is never the exact count; whether
-    the seats are all used is shown instead of how many are left."""
-
-    provider_id: int
-    provider_name: str
-    total: int
-    used: int  # protected: SeatUsage.used_published of the roll-ups
-    waitlisted: int  # protected: rounded by the engine, over learners in reach only
-    full: bool
-
-    @property
-    def used_shown(self) -> str:
-        return shown(self.used)
-
-    @property
-    def waitlisted_shown(self) -> str:
-        return shown(self.waitlisted)
-
-    @property
-    def percent(self) -> int:
-        return min(100, round(self.used * 100 / self.total)) if self.total else 0
-
-
-def _used_published() -> Subquery:
-    """The protected seats used of the allocation (the roll-ups' SeatUsage), 0 until a refresh
-    has counted it."""
-    return Coalesce(
-        Subquery(
-            RolledUpSeats.objects.filter(
-                partner_id=OuterRef("partner_id"), provider_id=OuterRef("provider_id")
-            ).values("used_published")[:1]
-        ),
-        0,
-    )
-
-
-def seat_usage_for_partner(partner: Partner) -> list[SeatUsage]:
-    """Seats per provider, and how many of the partner's learners (those still with it) wait
-    for one, in protected counts: two queries."""
-    allocations = {
-        a.provider_id: a
-        for a in SeatAllocation.objects.filter(partner=partner)
-        .select_related("provider")
-        .annotate(used_published=_used_published())
-    }
-    waiting = {
-        row["course__provider_id"]: row
-        for row in _enrolments_in_reach(partner)
-        .filter(status=EnrolmentStatus.WAITLISTED)
-        .values("course__provider_id", "course__provider__name")
-        .annotate(n=Count("id"))
-        .order_by()
-    }
-    # The waiting list is rounded like every count of the engine: per partner, each
-    # provider's places add up to the partner's rounded total (as SeatUsage.used_published).
-    parts = {str(k): row["n"] for k, row in waiting.items()}
-    cell = (partner.pk, "waiting-list")
-    waits_published = round_family(
-        parts, total=round_total(sum(parts.values()), cell=cell), cell=cell
-    )
-    rows = []
-    for provider_id in allocations.keys() | waiting.keys():
-        allocation = allocations.get(provider_id)
-        waits = waiting.get(provider_id)
-        rows.append(
-            SeatUsage(
-                provider_id=provider_id,
-                provider_name=(
-                    allocation.provider.name if allocation else waits["course__provider__name"]
-                ),
-                total=allocation.total if allocation else 0,
-                used=allocation.used_published if allocation else 0,
-                waitlisted=waits_published.get(str(provider_id), 0),
-                full=allocation.used >= allocation.total if allocation else True,
-            )
-        )
-    return sorted(rows, key=lambda row: (row.provider_name.casefold(), row.provider_id))
-
-
-@dataclass(frozen=True)
 class EnrolmentList:
     page: Page
     counts: dict[str, int]
     total: int
 
 
-def _enrolments_in_reach(partner: Partner) -> QuerySet[Enrolment]:
+def enrolments_in_reach(partner: Partner) -> QuerySet[Enrolment]:
     """The partner's enrolments of learners still with it (their current application is the
     partner's: partners/reach.py). Those of someone who has since applied elsewhere stay in the
-    seat numbers (seat_usage_for_partner) but no longer in any list or page."""
+    seat numbers (reporting/selectors_seats.py) but no longer in any list or page."""
     return in_reach(
         Enrolment.objects.filter(partner=partner), partner=partner, learner_field="learner"
     )
@@ -250,7 +163,7 @@ def _enrolments_in_reach(partner: Partner) -> QuerySet[Enrolment]:
 def enrolments_for_coordinator(partner: Partner, *, status: str, page_number) -> EnrolmentList:
     """The partner's enrolments of learners still with it, newest first, with learner and
     course: three queries (the counts by status, the page's count, the page)."""
-    base = _enrolments_in_reach(partner)
+    base = enrolments_in_reach(partner)
     counts = dict.fromkeys(EnrolmentStatus.values, 0)
     counts.update(
         {row["status"]: row["n"] for row in base.values("status").annotate(n=Count("id"))}
@@ -265,7 +178,7 @@ def enrolment_get_for_coordinator_or_404(user: User, partner: Partner, pk: int) 
     if not can_see_partner_enrolments(user, partner.pk):
         raise Http404
     return get_object_or_404(
-        _enrolments_in_reach(partner).select_related("learner", "course__provider", "access_code"),
+        enrolments_in_reach(partner).select_related("learner", "course__provider", "access_code"),
         pk=pk,
     )
 
@@ -278,81 +191,6 @@ def providers_with_seats(user: User) -> QuerySet[Provider]:
     if not can_manage_seats(user):
         raise Http404
     return Provider.objects.exclude(access_method=AccessMethod.OPEN).order_by("name", "pk")
-
-
-@dataclass(frozen=True)
-class AllocationCell:
-    provider: Provider
-    allocation: SeatAllocation | None
-
-
-@dataclass
-class AllocationRow:
-    partner: Partner
-    cells: list[AllocationCell] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class AllocationTable:
-    providers: list[Provider]
-    page: Page
-    rows: list[AllocationRow]
-    totals: list[dict]
-
-
-def allocation_table(user: User, *, page_number) -> AllocationTable:
-    """Partners (a page of them) by providers, with seats used / total: five queries. Seats
-    allocated are exact (no people); seats used are the engine's protected figures
-    (SeatUsage.used_published), each allocation says whether it is full, and the totals add up
-    the protected figures."""
-    providers = list(providers_with_seats(user))
-    page = Paginator(
-        Partner.objects.order_by("name", "pk"), ALLOCATION_PARTNERS_PAGE_SIZE
-    ).get_page(page_number)
-    partners = list(page.object_list)
-    allocations = {
-        (a.partner_id, a.provider_id): a
-        for a in SeatAllocation.objects.filter(partner__in=partners).annotate(
-            used_published=_used_published()
-        )
-    }
-    for allocation in allocations.values():
-        allocation.used_shown = shown(allocation.used_published)
-        allocation.is_full = allocation.used >= allocation.total
-    rows = [
-        AllocationRow(
-            partner=partner,
-            cells=[
-                AllocationCell(provider, allocations.get((partner.pk, provider.pk)))
-                for provider in providers
-            ],
-        )
-        for partner in partners
-    ]
-    sums = {
-        row["provider_id"]: row
-        for row in SeatAllocation.objects.values("provider_id")
-        .annotate(
-            total=Sum("total"),
-            used=Sum(
-                RolledUpSeats.objects.filter(
-                    partner_id=OuterRef("partner_id"), provider_id=OuterRef("provider_id")
-                )
-                .values("used_published")
-                .order_by()[:1]
-            ),
-        )
-        .order_by()
-    }
-    totals = [
-        {
-            "provider": provider,
-            "total": (sums.get(provider.pk) or {}).get("total") or 0,
-            "used": shown((sums.get(provider.pk) or {}).get("used") or 0),
-        }
-        for provider in providers
-    ]
-    return AllocationTable(providers=providers, page=page, rows=rows, totals=totals)
 
 
 def voucher_providers_with_stock(user: User) -> list[Provider]:

@@ -3,6 +3,8 @@
 Mounted before partners' /staff/ URLs: every pattern here starts with a fixed segment
 ("programme/") or has a fixed second segment (<slug>/seats/, <slug>/enrolments/), and there is
 never a bare <slug>/ pattern. The programme/ paths come first, so they win over <slug>/... ones.
+config/urls.py mounts them in the `seats` namespace after the two seat pages, which are
+reporting's (reporting/urls_seats.py: programme/seats/ and <slug>/seats/).
 """
 
 from django.urls import path
@@ -13,10 +15,8 @@ app_name = "seats"
 
 urlpatterns = [
     # Programme admins (everyone else: 404)
-    path("programme/seats/", staff.allocations, name="allocations"),
     path("programme/codes/", staff.codes, name="codes"),
     # Coordinators of the partner (reviewers, other partners' staff, learners, admins: 404)
-    path("<slug:slug>/seats/", staff.seat_usage, name="usage"),
     path("<slug:slug>/enrolments/", staff.enrolments, name="enrolments"),
     path(
         "<slug:slug>/enrolments/<int:pk>/revoke/",

@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 from portal.cache import version_replace, versioned_get_or_build
 from portal.models import User
 
+from .case_numbers import case_number_hash
 from .models import (
     OPEN_STATUSES,
     Application,
@@ -27,7 +28,6 @@ from .models import (
 )
 from .permissions import can_review_for, partner_ids_for_staff
 from .reach import application_in_reach, applications_in_reach
-from .services.applications import case_number_hash
 
 QUEUE_PAGE_SIZE = 25
 # The queue's tab counts are kept in the cache this long at most; any change to one of the

@@ -8,3 +8,6 @@ class ReportingConfig(AppConfig):
     name = "reporting"
     label = "reporting"
     verbose_name = _("Reporting")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401 — connects the signal receivers

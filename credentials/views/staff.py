@@ -1,5 +1,6 @@
-"""Seat and enrolment pages for a partner's coordinators (/staff/<slug>/...) and for programme
-admins (/staff/programme/...).
+"""Enrolment pages for a partner's coordinators (/staff/<slug>/...) and voucher codes for programme
+admins (/staff/programme/...). The seat pages, whose figures are the reporting engine's
+protected counts, are reporting's (reporting/views/seats.py).
 
 Thin: authorise through a selector (404 for anyone else: reviewers, other partners' staff,
 learners; admins on partner pages, partner staff on programme pages), call a service, render.
@@ -13,20 +14,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from ..forms.staff import AccessCodeImportForm, EnrolmentFilterForm, RevokeForm, SeatAllocationForm
+from ..forms.staff import AccessCodeImportForm, EnrolmentFilterForm, RevokeForm
 from ..models import EnrolmentStatus
 from ..permissions import can_manage_seats
 from ..selectors import (
-    allocation_table,
     enrolment_get_for_coordinator_or_404,
     enrolments_for_coordinator,
     partner_get_for_coordinator_or_404,
-    seat_usage_for_partner,
     voucher_providers_with_stock,
 )
 from ..services.codes import access_codes_import
 from ..services.enrolments import enrolment_revoke
-from ..services.seats import seat_allocation_set
 
 REVOCABLE = {
     EnrolmentStatus.REQUESTED,
@@ -37,16 +35,6 @@ REVOCABLE = {
 
 
 # --- coordinators of a partner ------------------------------------------------------------------
-
-
-@require_http_methods(["GET"])
-def seat_usage(request: HttpRequest, slug: str) -> HttpResponse:
-    partner = partner_get_for_coordinator_or_404(request.user, slug)
-    return render(
-        request,
-        "credentials/staff/seat_usage.html",
-        {"partner": partner, "rows": seat_usage_for_partner(partner), "section": "seats"},
-    )
 
 
 @require_http_methods(["GET"])
@@ -109,51 +97,6 @@ def enrolment_revoke_view(request: HttpRequest, slug: str, pk: int) -> HttpRespo
 
 
 # --- programme admins ---------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-def allocations(request: HttpRequest) -> HttpResponse:
-    if not can_manage_seats(request.user):
-        raise Http404
-    if request.method == "POST":
-        form = SeatAllocationForm(request.POST)
-    else:
-        # "Change" links in the table fill in the partner and provider (no JavaScript needed).
-        form = SeatAllocationForm(
-            initial={
-                "partner": request.GET.get("partner", ""),
-                "provider": request.GET.get("provider", ""),
-                "total": request.GET.get("total", ""),
-            }
-        )
-    if request.method == "POST" and form.is_valid():
-        try:
-            allocation = seat_allocation_set(
-                partner=form.cleaned_data["partner"],
-                provider=form.cleaned_data["provider"],
-                total=form.cleaned_data["total"],
-                acting_user=request.user,
-            )
-        except ValidationError as error:
-            form.add_error("total", error)
-        else:
-            messages.success(
-                request,
-                _("%(partner)s now has %(total)d seats at %(provider)s (%(used)d in use).")
-                % {
-                    "partner": form.cleaned_data["partner"].name,
-                    "provider": form.cleaned_data["provider"].name,
-                    "total": allocation.total,
-                    "used": allocation.used,
-                },
-            )
-            return redirect("seats:allocations")
-    table = allocation_table(request.user, page_number=request.GET.get("page"))
-    return render(
-        request,
-        "credentials/staff/allocations.html",
-        {"form": form, "table": table, "page": table.page},
-    )
 
 
 @require_http_methods(["GET", "POST"])
