@@ -6,12 +6,13 @@ Every function here costs a fixed number of queries whatever the number of rows.
 from dataclasses import dataclass
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from partners.models import LIVE_STATUSES, Application, EvidenceDocument, Partner
 from partners.selectors import applications_of_learner, partners_serving
 from portal.models import User
 
-from .models import LearnerProfile
+from .models import DataExport, LearnerProfile
 
 
 def profile_get_for_user(user: User) -> LearnerProfile | None:
@@ -67,3 +68,31 @@ def partners_for_learner(profile: LearnerProfile) -> list[Partner]:
 
 def partner_serves(partner: Partner, country: str) -> bool:
     return country in {c.code for c in partner.countries}
+
+
+# --- the learner's data exports ------------------------------------------------------------------
+
+
+def data_export_latest(user: User) -> DataExport | None:
+    """The learner's most recent export (only their own)."""
+    if not user.is_authenticated:
+        return None
+    return DataExport.objects.filter(learner=user).first()
+
+
+def data_export_is_downloadable(export: DataExport | None, *, now=None) -> bool:
+    now = now or timezone.now()
+    return bool(
+        export is not None
+        and export.status == DataExport.Status.READY
+        and export.file_name
+        and export.expires_at
+        and export.expires_at > now
+    )
+
+
+def data_export_in_progress(export: DataExport | None) -> bool:
+    return export is not None and export.status in (
+        DataExport.Status.PENDING,
+        DataExport.Status.RUNNING,
+    )

@@ -10,10 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from portal.storage import private_storage
 
 from .forms_data import ErasureForm, confirmation_word
+from .selectors import data_export_in_progress, data_export_is_downloadable, data_export_latest
 from .services.data_rights import (
-    data_export_in_progress,
-    data_export_is_downloadable,
-    data_export_latest,
     learner_account_erase,
     learner_data_export_downloaded,
     learner_data_export_request,
