@@ -8,17 +8,16 @@ core's tables and those of the libraries the core runs (allauth, sessions, the a
 import logging
 import secrets
 from collections.abc import Callable, Iterable
-from importlib import import_module
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
-from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
 
+from .accounts import account_sessions_end
 from .models import AuditEvent, Role, User
 from .storage import private_storage
 
@@ -160,20 +159,13 @@ def audit_details_clear(event_ids: list[int]) -> None:
     models.QuerySet.update(AuditEvent.objects.filter(pk__in=event_ids), data={})
 
 
-def _sessions_end(user: User) -> None:
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    for session in UserSession.objects.filter(user=user):
-        store().delete(session.session_key)
-    UserSession.objects.filter(user=user).delete()
-
-
 def account_erase(*, user: User) -> None:
     """Empty the account of everything that identifies the learner and close it for good: its
     e-mail addresses, authenticators and sessions go, the row stays (the statistics count it,
     anonymously). Inside the erasure's transaction, with the user's row locked."""
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
-    _sessions_end(user)
+    account_sessions_end(user=user)
     admin_log_clear({User: [user.pk]})
     user.email = erased_email()
     user.set_unusable_password()

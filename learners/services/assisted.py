@@ -7,9 +7,7 @@ partner has seen them, so the application is submitted and approved in the same 
 
 import secrets
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -22,6 +20,11 @@ from partners.models import Application, ApplicationStatus, Partner
 from partners.permissions import can_review_for
 from partners.reach import learners_in_reach
 from partners.services.applications import Decision, application_decide, application_submit
+from portal.accounts import (
+    account_create,
+    account_email_confirmed,
+    account_temporary_password_replace,
+)
 from portal.crypto import encrypt_text
 from portal.models import Role, User
 from portal.services import audit_record
@@ -74,18 +77,15 @@ def _create_user_with_code(*, email: str, language: str, password: str) -> User 
         code = login_code_generate()
         if User.objects.filter(login_code=code).exists():
             continue
-        user = User(
-            email=email or f"{code.lower()}@{settings.NO_EMAIL_DOMAIN}",
-            role=Role.LEARNER,
-            language=language,
-            login_code=code,
-            # They must replace it at their first sign-in (TemporaryPasswordMiddleware).
-            password_is_temporary=True,
-        )
-        user.set_password(password)
         try:
-            with transaction.atomic():
-                user.save()
+            # They must replace the password at their first sign-in.
+            user = account_create(
+                email=email or f"{code.lower()}@{settings.NO_EMAIL_DOMAIN}",
+                role=Role.LEARNER,
+                language=language,
+                login_code=code,
+                password=password,
+            )
         except IntegrityError:
             if email and email_owner_id(email) is not None:
                 return None  # the address was taken at the same moment: as if it had been before
@@ -199,7 +199,7 @@ def learner_create_verified(
         raise ValidationError(_("An account already uses this e-mail address."), code="email_taken")
     # Verified without a confirmation e-mail: for a placeholder address nothing can be sent, and
     # a real one is confirmed by the person opening the link sent to it.
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    account_email_confirmed(user=user)
     # Consent given in person: the staff member went through the privacy notice with them (the
     # form makes them confirm it); it is recorded with the notice's version, as online.
     profile = learner_profile_save(
@@ -342,10 +342,8 @@ def learner_reset_one_time_password(*, learner: User, partner: Partner, acting_u
         raise refused
     password = one_time_password_generate()
     # Conditional on the same facts, in the database: whatever reached the row first wins.
-    changed = User.objects.filter(
-        pk=learner.pk, is_active=True, last_login__isnull=True, password_is_temporary=True
-    ).update(password=make_password(password))
-    if not changed:  # pragma: no cover (the row is locked above)
+    replaced = account_temporary_password_replace(user_id=learner.pk, password=password)
+    if not replaced:  # pragma: no cover (the row is locked above)
         raise refused
     audit_record(
         actor=acting_user,

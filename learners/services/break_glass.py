@@ -7,14 +7,11 @@ Such a learner recovers their account through their e-mail or phone, or through 
 (which issues a new one-time password for the learners it registered in person).
 """
 
-from importlib import import_module
-
-from allauth.usersessions.models import UserSession
-from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
 from partners.models import Application
+from portal.accounts import account_password_set
 from portal.models import User
 from portal.services import audit_record
 
@@ -41,13 +38,7 @@ def account_password_set_by_operator(*, user: User, password: str) -> None:
     if refusal:
         raise BreakGlassRefused(refusal)
     validate_password(password, user=user)
-    user.set_password(password)
-    user.password_is_temporary = False
-    user.save(update_fields=["password", "password_is_temporary"])
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    for session in UserSession.objects.filter(user=user):
-        store().delete(session.session_key)
-    UserSession.objects.filter(user=user).delete()
+    account_password_set(user=user, password=password)
     audit_record(
         actor=None,
         action="user.password_set_by_operator",

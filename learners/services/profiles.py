@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.accounts import account_language_set
 from portal.models import User
 
 # The notice's version lives with the notice page; consent records which version was agreed to.
@@ -84,8 +85,7 @@ def learner_profile_save(
             profile.save(update_fields=[*update_fields, "updated_at"])
 
     if user.language != language:
-        user.language = language
-        user.save(update_fields=["language"])
+        account_language_set(user=user, language=language)
         changed.append("language")
 
     audit_record(

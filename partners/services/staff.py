@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from portal.accounts import account_role_set
 from portal.emails import email_send
 from portal.models import Role, User
 from portal.services import audit_record
@@ -204,8 +205,7 @@ def _accept(*, token: str, acting_user: User) -> Membership:
             _("You are already on this organisation's staff."), code="already_member"
         ) from error
     if user.role != Role.PARTNER_STAFF:
-        user.role = Role.PARTNER_STAFF
-        user.save(update_fields=["role"])
+        account_role_set(user=user, role=Role.PARTNER_STAFF)
         acting_user.role = Role.PARTNER_STAFF
         audit_record(
             actor=acting_user,
