@@ -11,6 +11,7 @@ its line number, and each import gives every line a result and a reason of its o
 import codecs
 import csv
 import io
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -133,7 +134,7 @@ def _header_names(
     named = [n for n in names if n]
     missing = [c for c in required if c not in names]
     unknown = [n for n in named if n not in columns]
-    repeated = sorted({n for n in named if named.count(n) > 1})
+    repeated = sorted(n for n, times in Counter(named).items() if times > 1)
     if not (missing or unknown or repeated):
         return names
     optional = [c for c in columns if c not in required]
