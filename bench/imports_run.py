@@ -4,9 +4,9 @@ the jobs it enqueues wait there and are never run; prints one JSON object).
 
 The path is the staff upload's: `completion_import_create` (read and check the CSV, store its
 rows, enqueue the job) and then `import_job_process`, what the worker runs for that job. The file
-holds `--rows` completions of active enrolments of the provider with the most; the upload form
-takes at most MAX_CSV_ROWS lines and MAX_CSV_BYTES per file, so a larger import is sent as
-several files, one after the other, and timed as a whole. Afterwards the enrolments are made
+holds `--rows` completions of active enrolments of the provider with the most; an upload takes
+at most MAX_ROWS lines and MAX_BYTES (portal.csv_upload), so a larger import is sent as several
+files, one after the other, and timed as a whole. Afterwards the enrolments are made
 active again, so the next run finds the same work.
 """
 
@@ -34,6 +34,7 @@ def main() -> None:
 
     from credentials.models import Enrolment, EnrolmentStatus, ImportRow, Provider
     from credentials.services import imports
+    from portal import csv_upload
     from portal.models import Role, User
 
     admin, _created = User.objects.get_or_create(
@@ -64,8 +65,8 @@ def main() -> None:
     # --budget seconds, the rate of the lines imported so far is the figure.
     files, current, size = [], [], len(header) + 1
     for line in lines:
-        limit = PROBE_ROWS if not files else imports.MAX_CSV_ROWS
-        if len(current) >= limit or size + len(line) + 1 > imports.MAX_CSV_BYTES:
+        limit = PROBE_ROWS if not files else csv_upload.MAX_ROWS
+        if len(current) >= limit or size + len(line) + 1 > csv_upload.MAX_BYTES:
             files.append(current)
             current, size = [], len(header) + 1
         current.append(line)

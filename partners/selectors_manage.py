@@ -9,7 +9,9 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from portal.csv_upload import ResultRow
 from portal.models import User
 
 from .models import (
@@ -23,10 +25,13 @@ from .models import (
 )
 from .permissions import can_coordinate, can_manage_partners
 from .selectors import partner_get_for_staff_or_404
+from .services.invitations import invitation_row_reason
 
 PARTNERS_PAGE_SIZE = 50
 ROWS_PAGE_SIZE = 100
 RECENT_BATCHES = 20
+# How each result of an invitation line looks on the results page.
+_RESULT_BADGES = {InvitationRow.Result.SENT: "success", InvitationRow.Result.PENDING: "info"}
 
 
 # --- programme admins ---------------------------------------------------------------------------
@@ -138,9 +143,29 @@ def invitation_batch_get_for_coordinator_or_404(
 
 
 def invitation_rows_page(batch: InvitationBatch, page_number: str | int | None) -> Page:
-    """One page of a batch's lines, in file order; the row count comes from the batch's total."""
-    rows = batch.rows.order_by("line", "pk")
-    paginator = Paginator(rows, ROWS_PAGE_SIZE)
-    # The batch already knows how many lines it has: spare the COUNT query.
+    """One page of a batch's lines in file order, as ResultRows; the row count comes from the
+    batch's total (no COUNT query)."""
+    paginator = Paginator(batch.rows.order_by("line", "pk"), ROWS_PAGE_SIZE)
     paginator.count = batch.total
-    return paginator.get_page(page_number)
+    page = paginator.get_page(page_number)
+    page.object_list = [
+        ResultRow(
+            line=row.line,
+            result_label=row.get_result_display(),
+            badge=_RESULT_BADGES.get(row.result, "warning"),
+            cells=(row.email,),
+            reason=invitation_row_reason(row),
+        )
+        for row in page.object_list
+    ]
+    return page
+
+
+def invitation_batch_counts(batch: InvitationBatch) -> list[tuple[str, str, int]]:
+    """(result, label, count) of a batch fetched with its counts (no query)."""
+    return [
+        ("sent", _("Sent"), batch.sent_count),
+        ("pending", _("Waiting"), batch.pending_count),
+        ("duplicate", _("Duplicates (not sent)"), batch.duplicate_count),
+        ("invalid", _("Invalid (not sent)"), batch.invalid_count),
+    ]

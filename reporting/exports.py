@@ -8,8 +8,8 @@ same totals. A row is listed when one of its protected counts is above 0.
 There is no row-level export: a list of learners, even a k-anonymous one, would print exact
 class sizes that undo the rounding (docs/decisions/0012, 0014).
 
-Every cell goes through `csv_cell`, since partner, provider and country names reach spreadsheets
-that would run a cell starting with "=", "+", "-" or "@" as a formula.
+Every cell goes through `csv_cell` (portal.csv_upload), since partner, provider and country
+names reach spreadsheets that would run a cell starting with "=", "+", "-" or "@" as a formula.
 """
 
 import csv
@@ -25,19 +25,12 @@ from django_countries import countries
 
 from credentials.models import Provider
 from partners.models import Partner
+from portal.csv_upload import csv_cell
 
 from .models import Dimension, ExportKind, Metric, RefreshState, SummaryCount
 from .suppression import shown
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 Progress = Callable[[int, int], None]  # (processed, total)
-
-
-def csv_cell(value) -> str:
-    """Spreadsheets run cells that start with these as formulas: make them plain text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def csv_writer(out: io.TextIOBase):

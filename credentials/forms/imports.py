@@ -4,19 +4,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.csv_upload import MAX_ROWS, CsvFileField
+
 from ..models import Provider
-from ..services.imports import MAX_CSV_BYTES, MAX_CSV_ROWS
-
-_CSV_WIDGET = forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"})
-
-
-def _size_check(upload):
-    if upload.size > MAX_CSV_BYTES:
-        raise forms.ValidationError(
-            _("The file is larger than 2 MB. Please split it into smaller files."),
-            code="too_big",
-        )
-    return upload
 
 
 class ProviderChoiceField(forms.ModelChoiceField):
@@ -52,7 +42,7 @@ class CompletionUploadForm(forms.Form):
             "only this provider's enrolments are looked at."
         ),
     )
-    csv_file = forms.FileField(label=_("CSV file"), widget=_CSV_WIDGET)
+    csv_file = CsvFileField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,14 +52,11 @@ class CompletionUploadForm(forms.Form):
             "out). email is the learner's address at the provider; course_id is the provider's "
             "own course id; completed_at is a date like 2025-03-31 (empty means today); grade "
             "is shown on the learner's record as the provider wrote it."
-        ) % {"max": f"{MAX_CSV_ROWS:,}"}
-
-    def clean_csv_file(self):
-        return _size_check(self.cleaned_data["csv_file"])
+        ) % {"max": f"{MAX_ROWS:,}"}
 
 
 class BulkEnrolmentUploadForm(forms.Form):
-    csv_file = forms.FileField(label=_("CSV file"), widget=_CSV_WIDGET)
+    csv_file = CsvFileField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,7 +65,4 @@ class BulkEnrolmentUploadForm(forms.Form):
             "the header email,course. email is the address of a learner your organisation has "
             "verified; course is the course's number in this portal (listed below) — not the "
             "provider's course id. A column named course_id is read as the portal's number too."
-        ) % {"max": f"{MAX_CSV_ROWS:,}"}
-
-    def clean_csv_file(self):
-        return _size_check(self.cleaned_data["csv_file"])
+        ) % {"max": f"{MAX_ROWS:,}"}

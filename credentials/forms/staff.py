@@ -6,9 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from partners.models import Partner
 from portal.crypto import encrypt_text
+from portal.csv_upload import CsvFileField
 
 from ..models import AccessMethod, EnrolmentStatus, Provider
-from ..services.codes import MAX_CODES_FILE_BYTES, MAX_CODES_PER_FILE
+from ..services.codes import MAX_CODES_PER_FILE
 
 MAX_SEATS = 1_000_000
 
@@ -71,25 +72,14 @@ class AccessCodeImportForm(forms.Form):
         to_field_name="slug",
         help_text=_("The provider that issued these codes; each learner gets one of them."),
     )
-    csv_file = forms.FileField(
-        label=_("CSV file"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,text/csv,text/plain"}),
-    )
+    csv_file = CsvFileField(accept=".csv,.txt,text/csv,text/plain")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["csv_file"].help_text = _(
-            "Saved as UTF-8, at most 1 MB and %(max)s codes: one code per line, or a column "
+            "Saved as UTF-8, at most 2 MB and %(max)s codes: one code per line, or a column "
             "named “code”. Codes already stored, or repeated in the file, are skipped."
         ) % {"max": f"{MAX_CODES_PER_FILE:,}"}
-
-    def clean_csv_file(self):
-        upload = self.cleaned_data["csv_file"]
-        if upload.size > MAX_CODES_FILE_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than 1 MB. Please split it into smaller files.")
-            )
-        return upload
 
 
 def https_by_default(field: models.Field, **kwargs) -> forms.Field | None:

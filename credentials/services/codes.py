@@ -1,104 +1,71 @@
 """Voucher codes: programme admins import a provider's codes from a CSV file."""
 
-import csv
-import io
-
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from portal.csv_upload import UploadRejected, csv_lines, csv_text
 from portal.models import User
 from portal.services import audit_record
 
 from ..models import AccessCode, AccessMethod, Provider
 from ..permissions import can_manage_seats
 
-MAX_CODES_FILE_BYTES = 1024 * 1024
+# A code is a few characters, so a file may hold more of them than other uploads hold lines
+# (portal.csv_upload.MAX_ROWS); its size limit is theirs (MAX_BYTES).
 MAX_CODES_PER_FILE = 50_000
 MAX_CODE_LENGTH = AccessCode._meta.get_field("code").max_length
 # Existing codes are looked up this many at a time (a query's parameters stay bounded).
 LOOKUP_CHUNK = 5_000
 
 
-def _too_big() -> ValidationError:
-    return ValidationError(
-        _("The file is larger than 1 MB. Please split it into smaller files."), code="too_big"
-    )
-
-
 def _codes_in(csv_file: UploadedFile) -> list[str]:
-    """The codes of the file in order (duplicates kept, blank lines left out), or a
-    ValidationError saying why the file cannot be used. Nothing is stored from a bad file."""
-    if csv_file.size is not None and csv_file.size > MAX_CODES_FILE_BYTES:
-        raise _too_big()
-    raw = csv_file.read(MAX_CODES_FILE_BYTES + 1)
-    if len(raw) > MAX_CODES_FILE_BYTES:
-        raise _too_big()
-    not_utf8 = ValidationError(
-        _(
-            "The file is not in UTF-8. In your spreadsheet, save it as “CSV UTF-8” and "
-            "upload it again."
-        ),
-        code="encoding",
-    )
-    try:
-        text = raw.decode("utf-8-sig")  # spreadsheets often write a byte-order mark
-    except UnicodeDecodeError as error:
-        raise not_utf8 from error
-    # UTF-16 ("Unicode text") files can decode, but are full of NULs, which no code can hold.
-    if "\x00" in text:
-        raise not_utf8
-    reader = csv.reader(io.StringIO(text, newline=""))
+    """The codes of the file in order (duplicates kept, blank lines left out), or UploadRejected
+    saying why the file cannot be used. Nothing is stored from a bad file."""
     codes: list[str] = []
     column: int | None = None  # the "code" column, when the first line names it
     first = True
-    try:
-        for values in reader:
-            cells = [value.strip() for value in values]
-            if not any(cells):
+    for line, values in csv_lines(csv_text(csv_file)):
+        cells = [value.strip() for value in values]
+        if not any(cells):
+            continue
+        if first:
+            first = False
+            names = [cell.casefold() for cell in cells]
+            if "code" in names:
+                column = names.index("code")
                 continue
-            if first:
-                first = False
-                names = [cell.casefold() for cell in cells]
-                if "code" in names:
-                    column = names.index("code")
-                    continue
-            if column is None:
-                if sum(1 for cell in cells if cell) > 1:
-                    raise ValidationError(
-                        _(
-                            "Line %(line)d has several values. Upload one code per line, or "
-                            "name the column of codes “code” in the first line."
-                        )
-                        % {"line": reader.line_num},
-                        code="columns",
+        if column is None:
+            if sum(1 for cell in cells if cell) > 1:
+                raise UploadRejected(
+                    _(
+                        "Line %(line)d has several values. Upload one code per line, or "
+                        "name the column of codes “code” in the first line."
                     )
-                code = next(cell for cell in cells if cell)
-            else:
-                code = cells[column] if column < len(cells) else ""
-                if not code:
-                    continue
-            if len(code) > MAX_CODE_LENGTH:
-                raise ValidationError(
-                    _("Line %(line)d holds a code longer than %(max)d characters.")
-                    % {"line": reader.line_num, "max": MAX_CODE_LENGTH},
-                    code="too_long",
+                    % {"line": line},
+                    code="columns",
                 )
-            if len(codes) >= MAX_CODES_PER_FILE:
-                raise ValidationError(
-                    _("The file has more than %(max)s codes. Please split it into smaller files.")
-                    % {"max": f"{MAX_CODES_PER_FILE:,}"},
-                    code="too_many",
-                )
-            codes.append(code)
-    except csv.Error as error:
-        raise ValidationError(
-            _("The file could not be read as CSV (line %(line)d).") % {"line": reader.line_num},
-            code="csv",
-        ) from error
+            code = next(cell for cell in cells if cell)
+        else:
+            code = cells[column] if column < len(cells) else ""
+            if not code:
+                continue
+        if len(code) > MAX_CODE_LENGTH:
+            raise UploadRejected(
+                _("Line %(line)d holds a code longer than %(max)d characters.")
+                % {"line": line, "max": MAX_CODE_LENGTH},
+                code="too_long",
+            )
+        if len(codes) >= MAX_CODES_PER_FILE:
+            raise UploadRejected(
+                _("The file has more than %(max)s codes. Please split it into smaller files.")
+                % {"max": f"{MAX_CODES_PER_FILE:,}"},
+                code="too_many",
+            )
+        codes.append(code)
     if not codes:
-        raise ValidationError(_("The file holds no codes."), code="empty")
+        raise UploadRejected(_("The file holds no codes."), code="empty")
     return codes
 
 

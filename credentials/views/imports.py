@@ -6,8 +6,6 @@ file's rows are shown only to the admin who uploaded it; a bulk enrolment file's
 partner's coordinators.
 """
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,24 +16,27 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from partners.permissions import can_manage_partners
+from portal.csv_upload import csv_download, csv_upload_view, upload_results_context
 
 from ..forms.imports import BulkEnrolmentUploadForm, CompletionUploadForm, ProviderApiKeyCreateForm
 from ..models import ImportJob
 from ..selectors import partner_get_for_coordinator_or_404
-from ..services.imports import (
-    SUCCESSES,
+from ..selectors_imports import (
     bulk_enrolment_courses,
-    bulk_enrolment_create,
     bulk_job_get_for_coordinator_or_404,
     bulk_jobs_of_partner,
-    completion_import_create,
     completion_job_get_for_admin_or_404,
     completion_jobs_for_admin,
     import_problem_rows,
     import_result_counts,
-    import_result_label,
     import_rows_page,
+)
+from ..services.imports import (
+    COMPLETION_COLUMNS,
+    bulk_enrolment_create,
+    completion_import_create,
     reason_text,
+    result_label,
 )
 from ..services.provider_keys import (
     provider_api_key_create,
@@ -113,45 +114,39 @@ def provider_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
 # --- results pages and error reports (both kinds) -----------------------------------------------
 
 
-def _job_page(request, template: str, job: ImportJob, extra: dict) -> HttpResponse:
+def _job_page(request, template: str, job: ImportJob, errors_url: str, extra: dict) -> HttpResponse:
     return render(
         request,
         template,
         {
             "job": job,
-            "counts": import_result_counts(job),
-            "page": import_rows_page(job, request.GET.get("page")),
-            "running": job.status != ImportJob.Status.DONE,
-            "percent": round(job.processed * 100 / job.total) if job.total else 100,
-            "success_results": SUCCESSES[job.kind],
+            **upload_results_context(
+                upload=job,
+                processed=job.processed,
+                counts=import_result_counts(job),
+                page=import_rows_page(job, request.GET.get("page")),
+                cells_heading=_("E-mail, course and reason"),
+                errors_url=errors_url,
+            ),
             **extra,
         },
     )
 
 
-def _csv_cell(value: str) -> str:
-    """Spreadsheets run cells that start with these as formulas: make them plain text."""
-    text = str(value or "")
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _problem_report(job: ImportJob, columns: tuple[str, ...], filename: str) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    response.write("\ufeff")  # so spreadsheets open it as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(["line", *columns, "result", "reason"])
-    for row in import_problem_rows(job):
-        writer.writerow(
+    return csv_download(
+        filename,
+        ["line", *columns, "result", "reason"],
+        (
             [
                 row.line,
-                *(_csv_cell(row.values.get(column, "")) for column in columns),
-                import_result_label(job, row.result),
+                *(row.values.get(column, "") for column in columns),
+                result_label(job.kind, row.result),
                 reason_text(row.message),
             ]
-        )
-    return response
+            for row in import_problem_rows(job)
+        ),
+    )
 
 
 # --- completion files (programme admins) --------------------------------------------------------
@@ -160,27 +155,19 @@ def _problem_report(job: ImportJob, columns: tuple[str, ...], filename: str) -> 
 @require_http_methods(["GET", "POST"])
 def completions_import(request: HttpRequest) -> HttpResponse:
     _admin_only(request)
-    form = CompletionUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = completion_import_create(
-                provider=form.cleaned_data["provider"],
-                csv_file=form.cleaned_data["csv_file"],
-                acting_user=request.user,
-            )
-        except ValidationError as error:
-            form.add_error("csv_file", error)
-        else:
-            messages.success(
-                request,
-                _("The file was read: %(total)d lines. They are being recorded.")
-                % {"total": job.total},
-            )
-            return redirect("seats:completions_job", job_id=job.pk)
-    return render(
+    return csv_upload_view(
         request,
-        "credentials/imports/completions.html",
-        {"form": form, "jobs": completion_jobs_for_admin(request.user), "section": "completions"},
+        form=CompletionUploadForm(request.POST or None, request.FILES or None),
+        create=lambda data: completion_import_create(
+            provider=data["provider"], csv_file=data["csv_file"], acting_user=request.user
+        ),
+        done=lambda job: (
+            _("The file was read: %(total)d lines. They are being recorded.")
+            % {"total": job.total},
+            reverse("seats:completions_job", kwargs={"job_id": job.pk}),
+        ),
+        template="credentials/imports/completions.html",
+        context=lambda: {"jobs": completion_jobs_for_admin(request.user), "section": "completions"},
     )
 
 
@@ -192,21 +179,15 @@ def completions_job(request: HttpRequest, job_id: int) -> HttpResponse:
         request,
         "credentials/imports/completions_job.html",
         job,
-        {
-            "errors_url": reverse("seats:completions_errors", kwargs={"job_id": job.pk}),
-            "section": "completions",
-        },
+        reverse("seats:completions_errors", kwargs={"job_id": job.pk}),
+        {"section": "completions"},
     )
 
 
 @require_http_methods(["GET"])
 def completions_errors(request: HttpRequest, job_id: int) -> HttpResponse:
     job = completion_job_get_for_admin_or_404(request.user, job_id)
-    return _problem_report(
-        job,
-        ("email", "course_id", "completed_at", "grade"),
-        f"completions-{job.pk}-problems.csv",
-    )
+    return _problem_report(job, COMPLETION_COLUMNS, f"completions-{job.pk}-problems.csv")
 
 
 # --- bulk enrolment files (a partner's coordinators) --------------------------------------------
@@ -215,27 +196,20 @@ def completions_errors(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def bulk_enrolment(request: HttpRequest, slug: str) -> HttpResponse:
     partner = partner_get_for_coordinator_or_404(request.user, slug)
-    form = BulkEnrolmentUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = bulk_enrolment_create(
-                partner=partner, csv_file=form.cleaned_data["csv_file"], acting_user=request.user
-            )
-        except ValidationError as error:
-            form.add_error("csv_file", error)
-        else:
-            messages.success(
-                request,
-                _("The file was read: %(total)d lines. The learners are being enrolled.")
-                % {"total": job.total},
-            )
-            return redirect("seats:bulk_enrolment_job", slug=partner.slug, job_id=job.pk)
-    return render(
+    return csv_upload_view(
         request,
-        "credentials/imports/bulk_enrolment.html",
-        {
+        form=BulkEnrolmentUploadForm(request.POST or None, request.FILES or None),
+        create=lambda data: bulk_enrolment_create(
+            partner=partner, csv_file=data["csv_file"], acting_user=request.user
+        ),
+        done=lambda job: (
+            _("The file was read: %(total)d lines. The learners are being enrolled.")
+            % {"total": job.total},
+            reverse("seats:bulk_enrolment_job", kwargs={"slug": partner.slug, "job_id": job.pk}),
+        ),
+        template="credentials/imports/bulk_enrolment.html",
+        context=lambda: {
             "partner": partner,
-            "form": form,
             "jobs": bulk_jobs_of_partner(partner),
             "courses": list(bulk_enrolment_courses(partner)),
             "section": "bulk_enrolment",
@@ -252,13 +226,8 @@ def bulk_enrolment_job(request: HttpRequest, slug: str, job_id: int) -> HttpResp
         request,
         "credentials/imports/bulk_enrolment_job.html",
         job,
-        {
-            "partner": partner,
-            "section": "bulk_enrolment",
-            "errors_url": reverse(
-                "seats:bulk_enrolment_errors", kwargs={"slug": partner.slug, "job_id": job.pk}
-            ),
-        },
+        reverse("seats:bulk_enrolment_errors", kwargs={"slug": partner.slug, "job_id": job.pk}),
+        {"partner": partner, "section": "bulk_enrolment"},
     )
 
 

@@ -11,8 +11,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+
+from portal.csv_upload import csv_upload_view
 
 from ..forms.staff import AccessCodeImportForm, EnrolmentFilterForm, RevokeForm
 from ..models import EnrolmentStatus
@@ -103,29 +106,22 @@ def enrolment_revoke_view(request: HttpRequest, slug: str, pk: int) -> HttpRespo
 def codes(request: HttpRequest) -> HttpResponse:
     if not can_manage_seats(request.user):
         raise Http404
-    form = AccessCodeImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            added, skipped = access_codes_import(
-                provider=form.cleaned_data["provider"],
-                csv_file=form.cleaned_data["csv_file"],
-                acting_user=request.user,
-            )
-        except ValidationError as error:
-            form.add_error("csv_file", error)
-        else:
-            messages.success(
-                request,
-                _("%(provider)s: %(added)d added, %(skipped)d skipped (already there or repeated).")
-                % {
-                    "provider": form.cleaned_data["provider"].name,
-                    "added": added,
-                    "skipped": skipped,
-                },
-            )
-            return redirect("seats:codes")
-    return render(
+
+    def imported(data: dict) -> dict:
+        added, skipped = access_codes_import(
+            provider=data["provider"], csv_file=data["csv_file"], acting_user=request.user
+        )
+        return {"provider": data["provider"].name, "added": added, "skipped": skipped}
+
+    return csv_upload_view(
         request,
-        "credentials/staff/codes.html",
-        {"form": form, "providers": voucher_providers_with_stock(request.user)},
+        form=AccessCodeImportForm(request.POST or None, request.FILES or None),
+        create=imported,
+        done=lambda counts: (
+            _("%(provider)s: %(added)d added, %(skipped)d skipped (already there or repeated).")
+            % counts,
+            reverse("seats:codes"),
+        ),
+        template="credentials/staff/codes.html",
+        context=lambda: {"providers": voucher_providers_with_stock(request.user)},
     )

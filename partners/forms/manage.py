@@ -6,8 +6,9 @@ from django.utils.html import escape
 from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext_lazy as _
 
+from portal.csv_upload import MAX_ROWS, CsvFileField
+
 from ..models import Partner, StaffRole
-from ..services.invitations import MAX_CSV_BYTES, MAX_CSV_ROWS
 from ..services.partners import partner_slug_is_reserved
 
 
@@ -153,28 +154,17 @@ class ApiKeyCreateForm(forms.Form):
 
 
 class InvitationUploadForm(forms.Form):
-    csv_file = forms.FileField(
-        label=_("CSV file"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
-    )
+    csv_file = CsvFileField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["csv_file"].help_text = _(
-            "A CSV file saved as UTF-8, at most 1 MB and %(max)s people. The first line must be "
+            "A CSV file saved as UTF-8, at most 2 MB and %(max)s people. The first line must be "
             "the header email,name,language. The name is used to greet each person; the "
             "language (%(codes)s; empty means %(default)s) is the language of their e-mail. "
             "We use the addresses only to send this invitation."
         ) % {
-            "max": f"{MAX_CSV_ROWS:,}",
+            "max": f"{MAX_ROWS:,}",
             "codes": ", ".join(code for code, _name in settings.LANGUAGES),
             "default": settings.LANGUAGE_CODE,
         }
-
-    def clean_csv_file(self):
-        upload = self.cleaned_data["csv_file"]
-        if upload.size > MAX_CSV_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than 1 MB. Please split it into smaller files.")
-            )
-        return upload

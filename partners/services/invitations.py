@@ -1,15 +1,12 @@
 """Bulk learner invitations: a coordinator uploads a CSV, the portal e-mails each person a link
 to join through the partner, in the background, once per person."""
 
-import csv
-import io
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMultiAlternatives
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
@@ -17,19 +14,17 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.csv_upload import ROW_REASONS, CsvRow, csv_rows, email_problem
 from portal.emails import email_send
 from portal.models import User
 from portal.notify import ACCOUNT_NOTICE_INVITED, account_id_for_email, account_notice_send
 from portal.services import audit_record
 
-from ..errors import TransitionNotAllowed
 from ..models import InvitationBatch, InvitationRow, Partner
 from ..permissions import can_coordinate
 
-MAX_CSV_BYTES = 1024 * 1024
-MAX_CSV_ROWS = 5000
+COLUMNS = ("email", "name", "language")
 REQUIRED_COLUMNS = ("email",)
-OPTIONAL_COLUMNS = ("name", "language")
 INVITATION_TEMPLATE = "partners/email/learner_invitation"
 # A batch still waiting or sending after this long lost its job (e.g. Redis was down): re-enqueue.
 STUCK_AFTER = timedelta(minutes=15)
@@ -45,84 +40,10 @@ def _language_codes() -> dict[str, str]:
     return {code.lower(): code for code, _name in settings.LANGUAGES}
 
 
-def _read_csv(csv_file: UploadedFile) -> list[tuple[int, dict[str, str]]]:
-    """(line number, {column: value}) for each non-blank data line; raises TransitionNotAllowed
-    with a message for the coordinator when the file cannot be used at all."""
-    if csv_file.size is not None and csv_file.size > MAX_CSV_BYTES:
-        raise TransitionNotAllowed(
-            _("The file is larger than 1 MB. Please split it into smaller files."), code="too_big"
-        )
-    raw = csv_file.read(MAX_CSV_BYTES + 1)
-    if len(raw) > MAX_CSV_BYTES:
-        raise TransitionNotAllowed(
-            _("The file is larger than 1 MB. Please split it into smaller files."), code="too_big"
-        )
-    not_utf8 = TransitionNotAllowed(
-        _(
-            "The file is not in UTF-8. In your spreadsheet, save it as “CSV UTF-8” and "
-            "upload it again."
-        ),
-        code="encoding",
-    )
-    try:
-        text = raw.decode("utf-8-sig")  # Excel writes a byte-order mark; it does not matter
-    except UnicodeDecodeError as error:
-        raise not_utf8 from error
-    # UTF-16 ("Unicode text") files can decode, but are full of NULs, which no text column
-    # can hold.
-    if "\x00" in text:
-        raise not_utf8
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise TransitionNotAllowed(_("The file is empty."), code="empty")
-        columns = [h.strip().lower() for h in header]
-        unknown = [c for c in columns if c and c not in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)]
-        if "email" not in columns or unknown or len(set(columns)) != len(columns):
-            raise TransitionNotAllowed(
-                _(
-                    "The first line must name the columns: email,name,language (name and "
-                    "language may be left out). This file's first line is: %(header)s"
-                )
-                % {"header": ",".join(header)[:200]},
-                code="header",
-            )
-        rows = []
-        for values in reader:
-            if not any(v.strip() for v in values):
-                continue
-            if len(rows) >= MAX_CSV_ROWS:
-                raise TransitionNotAllowed(
-                    _("The file has more than %(max)d people. Please split it into smaller files.")
-                    % {"max": MAX_CSV_ROWS},
-                    code="too_many_rows",
-                )
-            record = {
-                column: (values[i].strip() if i < len(values) else "")
-                for i, column in enumerate(columns)
-                if column
-            }
-            record["_extra"] = "1" if any(v.strip() for v in values[len(columns) :]) else ""
-            rows.append((reader.line_num, record))
-    except csv.Error as error:
-        raise TransitionNotAllowed(
-            _("The file could not be read as CSV (line %(line)d).") % {"line": reader.line_num},
-            code="csv",
-        ) from error
-    if not rows:
-        raise TransitionNotAllowed(
-            _("The file has a header line but nobody to invite."), code="no_rows"
-        )
-    return rows
-
-
 # Why a line was not sent. The code is stored (InvitationRow.error); the sentence is written
 # when the page is shown, in the language of whoever reads it.
 REASONS = {
-    "extra_values": gettext_lazy("This line has more values than the header has columns."),
-    "missing_email": gettext_lazy("The e-mail address is missing."),
-    "invalid_email": gettext_lazy("This is not a valid e-mail address."),
+    **ROW_REASONS,
     "name_too_long": gettext_lazy("The name is longer than 200 characters."),
     "unknown_language": gettext_lazy("Unknown language “%(language)s”; use one of: %(codes)s."),
     "repeated_in_file": gettext_lazy("This address is already earlier in the file."),
@@ -143,20 +64,16 @@ def invitation_row_reason(row: InvitationRow) -> str:
     return str(message)
 
 
-def _check_row(record: dict[str, str], languages: dict[str, str]) -> tuple[str, str, str, str]:
+def _check_row(row: CsvRow, languages: dict[str, str]) -> tuple[str, str, str, str]:
     """(email, name, language, reason code if invalid)."""
-    email = record.get("email", "")
-    name = record.get("name", "")
-    language = record.get("language", "").lower()
-    if record.get("_extra"):
+    email = row.values.get("email", "")
+    name = row.values.get("name", "")
+    language = row.values.get("language", "").lower()
+    if row.extra:
         return email, name, language, "extra_values"
-    if not email:
-        return email, name, language, "missing_email"
-    try:
-        validate_email(email)
-    except ValidationError:
-        return email, name, language, "invalid_email"
-    if len(email) > 254 or email.lower().endswith("@" + settings.NO_EMAIL_DOMAIN):
+    if problem := email_problem(email):
+        return email, name, language, problem
+    if email.lower().endswith("@" + settings.NO_EMAIL_DOMAIN):
         return email, name, language, "invalid_email"
     if len(name) > 200:
         return email, name[:200], language, "name_too_long"
@@ -181,15 +98,21 @@ def invitation_batch_create(
     either way (docs/decisions/0015), and the sending job decides what the person receives.
     """
     if not can_coordinate(acting_user, partner):
-        raise TransitionNotAllowed(_("Only a coordinator can invite learners."))
+        raise ValidationError(_("Only a coordinator can invite learners."), code="forbidden")
     if not partner.is_active:
-        raise TransitionNotAllowed(
-            _("This organisation is not active on the portal, so it cannot invite learners.")
+        raise ValidationError(
+            _("This organisation is not active on the portal, so it cannot invite learners."),
+            code="inactive",
         )
-    records = _read_csv(csv_file)
+    lines = csv_rows(
+        csv_file,
+        columns=COLUMNS,
+        required=REQUIRED_COLUMNS,
+        no_rows_message=_("The file has a header line but nobody to invite."),
+    )
     languages = _language_codes()
 
-    checked = [(line, *_check_row(record, languages)) for line, record in records]
+    checked = [(line.line, *_check_row(line, languages)) for line in lines]
     addresses = {email.lower() for _line, email, _n, _l, reason in checked if not reason}
     invited_before = set(
         InvitationRow.objects.annotate(address=Lower("email"))
@@ -240,7 +163,7 @@ def invitation_batch_create(
 
 
 def _enqueue(batch_id: int) -> None:
-    from ..tasks_manage import invitation_batch_send_task
+    from ..tasks import invitation_batch_send_task
 
     invitation_batch_send_task.delay_on_commit(batch_id)
 

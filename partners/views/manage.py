@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.csv_upload import csv_upload_view, upload_results_context
+
 from ..forms.manage import (
     ApiKeyCreateForm,
     CoordinatorInviteForm,
@@ -20,7 +22,7 @@ from ..forms.manage import (
     RoleChangeForm,
     StaffInviteForm,
 )
-from ..models import InvitationBatch, Partner, StaffRole
+from ..models import Partner, StaffRole
 from ..permissions import can_manage_partners
 from ..selectors import memberships_of_partner
 from ..selectors_manage import (
@@ -28,6 +30,7 @@ from ..selectors_manage import (
     api_key_get_for_coordinator_or_404,
     api_keys_of_partner,
     coordinators_of_partner,
+    invitation_batch_counts,
     invitation_batch_get_for_coordinator_or_404,
     invitation_batches_of_partner,
     invitation_rows_page,
@@ -40,7 +43,7 @@ from ..selectors_manage import (
 )
 from ..services.api_keys import api_key_create as api_key_create_service
 from ..services.api_keys import api_key_revoke as api_key_revoke_service
-from ..services.invitations import invitation_batch_create, invitation_row_reason, join_url
+from ..services.invitations import invitation_batch_create, join_url
 from ..services.partners import partner_create as partner_create_service
 from ..services.partners import partner_update
 from ..services.staff import (
@@ -345,27 +348,23 @@ def api_key_revoke(request: HttpRequest, slug: str, key_id: int) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def bulk_invitations(request: HttpRequest, slug: str) -> HttpResponse:
     partner = partner_get_for_coordinator_or_404(request.user, slug)
-    form = InvitationUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            batch = invitation_batch_create(
-                partner=partner, csv_file=form.cleaned_data["csv_file"], acting_user=request.user
-            )
-        except ValidationError as error:
-            form.add_error("csv_file", error)
-        else:
-            messages.success(
-                request,
-                _("The file was read: %(total)d lines. Invitations are being sent.")
-                % {"total": batch.total},
-            )
-            return redirect("partners:bulk_invitation_detail", slug=partner.slug, batch_id=batch.pk)
-    return render(
+    return csv_upload_view(
         request,
-        "partners/manage/bulk_invitations.html",
-        {
+        form=InvitationUploadForm(request.POST or None, request.FILES or None),
+        create=lambda data: invitation_batch_create(
+            partner=partner, csv_file=data["csv_file"], acting_user=request.user
+        ),
+        done=lambda batch: (
+            _("The file was read: %(total)d lines. Invitations are being sent.")
+            % {"total": batch.total},
+            reverse(
+                "partners:bulk_invitation_detail",
+                kwargs={"slug": partner.slug, "batch_id": batch.pk},
+            ),
+        ),
+        template="partners/manage/bulk_invitations.html",
+        context=lambda: {
             "partner": partner,
-            "form": form,
             "batches": invitation_batches_of_partner(partner),
             "join_url": join_url(partner),
             "section": "invitations",
@@ -377,22 +376,20 @@ def bulk_invitations(request: HttpRequest, slug: str) -> HttpResponse:
 def bulk_invitation_detail(request: HttpRequest, slug: str, batch_id: int) -> HttpResponse:
     partner = partner_get_for_coordinator_or_404(request.user, slug)
     batch = invitation_batch_get_for_coordinator_or_404(request.user, partner, batch_id)
-    page = invitation_rows_page(batch, request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    for row in page.object_list:
-        row.reason = invitation_row_reason(row)
     return render(
         request,
         "partners/manage/bulk_invitation_detail.html",
         {
             "partner": partner,
             "batch": batch,
-            "page": page,
-            "running": batch.status != InvitationBatch.Status.DONE,
-            "refresh_url": reverse(
-                "partners:bulk_invitation_detail",
-                kwargs={"slug": partner.slug, "batch_id": batch.pk},
-            ),
             "section": "invitations",
+            **upload_results_context(
+                upload=batch,
+                processed=batch.total - batch.pending_count,
+                counts=invitation_batch_counts(batch),
+                page=invitation_rows_page(batch, request.GET.get("page")),
+                cells_heading=_("E-mail and reason"),
+                running_message=_("Invitations are being sent."),
+            ),
         },
     )

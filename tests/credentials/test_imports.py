@@ -22,7 +22,7 @@ from credentials.services.imports import (
     import_jobs_reconcile,
 )
 from credentials.signals import enrolment_completed
-from credentials.tasks_imports import import_job_process_task
+from credentials.tasks import import_job_process_task
 from partners.models import Membership, StaffRole
 from portal.models import AuditEvent
 from tests.partners.factories import PartnerFactory
@@ -258,15 +258,15 @@ def test_processing_goes_pending_running_done_and_counts_up_in_batches(
     assert (job.status, job.processed, job.total) == (ImportJob.Status.PENDING, 0, 5)
 
     seen = []
-    real_progress_save = imports._progress_save
+    real_progress_save = imports.jobs._progress_save
 
     def watching(job_id):
         real_progress_save(job_id)
         current = ImportJob.objects.get(pk=job_id)
         seen.append((current.status, current.processed))
 
-    monkeypatch.setattr(imports, "BATCH_SIZE", 2)
-    monkeypatch.setattr(imports, "_progress_save", watching)
+    monkeypatch.setattr(imports.jobs, "BATCH_SIZE", 2)
+    monkeypatch.setattr(imports.jobs, "_progress_save", watching)
     with django_capture_on_commit_callbacks(execute=True):
         import_job_process_task.delay(job.pk)
     assert seen == [("running", 2), ("running", 4), ("running", 5)]
@@ -750,14 +750,14 @@ def test_a_line_that_meets_a_bug_is_marked_and_the_rest_of_the_file_goes_on(
 ):
     active_enrolment(course, "a@example.org")
     active_enrolment(course, "b@example.org")
-    real_report = imports.completion_report
+    real_report = imports.jobs.completion_report
 
     def flaky(*, values, **kwargs):
         if values["email"] == "a@example.org":
             raise RuntimeError("a bug")
         return real_report(values=values, **kwargs)
 
-    monkeypatch.setattr(imports, "completion_report", flaky)
+    monkeypatch.setattr(imports.jobs, "completion_report", flaky)
     with django_capture_on_commit_callbacks(execute=True):
         job = completion_import_create(
             provider=provider,

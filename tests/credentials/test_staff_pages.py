@@ -639,7 +639,7 @@ def test_admin_imports_codes_from_a_code_column(client, programme_admin, voucher
         ("\n \n,\n", "The file holds no codes."),
         ("X" * 101 + "\n", "Line 1 holds a code longer than 100 characters."),
         ("\n".join(f"C{n}" for n in range(MAX_CODES_PER_FILE + 1)), "more than 50,000 codes"),
-        (b"A" * (1024 * 1024 + 1), "larger than 1 MB"),
+        (b"A" * (2 * 1024 * 1024 + 1), "larger than 2 MB"),
     ],
     ids=["encoding", "columns", "empty", "blank", "too-long", "too-many", "too-big"],
 )

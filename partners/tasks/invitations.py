@@ -1,16 +1,14 @@
-"""Background jobs for partner management: sending bulk learner invitations.
-
-Imported from partners/tasks.py so the worker's autodiscovery registers them.
-"""
+"""Background jobs for bulk learner invitations."""
 
 from smtplib import SMTPException
 
 from celery import shared_task
 
-from .services import invitations
+from ..services import invitations
 
 
 @shared_task(
+    name="partners.tasks_manage.invitation_batch_send_task",
     autoretry_for=(SMTPException, ConnectionError, TimeoutError),
     retry_backoff=True,
     max_retries=8,
@@ -20,10 +18,7 @@ def invitation_batch_send_task(batch_id: int) -> None:
     invitations.invitation_batch_send(batch_id=batch_id)
 
 
-@shared_task
+@shared_task(name="partners.tasks_manage.invitation_batches_reconcile_task")
 def invitation_batches_reconcile_task() -> None:
     """Periodic: re-enqueue batches whose job was lost (e.g. the broker was down at upload)."""
     invitations.invitation_batches_reconcile()
-
-
-__all__ = ["invitation_batch_send_task", "invitation_batches_reconcile_task"]

@@ -6,11 +6,11 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
-from .errors import NoCodesLeft, ProviderUnavailable
-from .services import enrolments, issuance, notifications
+from ..errors import NoCodesLeft, ProviderUnavailable
+from ..services import enrolments, issuance, notifications
 
 
-@shared_task(bind=True, max_retries=None)
+@shared_task(name="credentials.tasks.enrolment_provision_task", bind=True, max_retries=None)
 def enrolment_provision_task(self, enrolment_id: int) -> None:
     """Provision through the provider; retry with exponential backoff; failed after the last."""
     try:
@@ -32,44 +32,51 @@ def enrolment_provision_task(self, enrolment_id: int) -> None:
         raise self.retry(exc=error, countdown=countdown) from error
 
 
-@shared_task
+@shared_task(name="credentials.tasks.waitlist_promote_task")
 def waitlist_promote_task(partner_id: int, provider_id: int) -> None:
     """Seats were added or given back: enrol waiting learners, oldest first."""
     enrolments.waitlist_promote(partner_id=partner_id, provider_id=provider_id)
 
 
-@shared_task
+@shared_task(name="credentials.tasks.enrolments_reconcile_task")
 def enrolments_reconcile_task() -> None:
     """Periodic: re-send lost provisioning and waiting-list jobs."""
     enrolments.enrolments_reconcile()
 
 
 @shared_task(
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError), retry_backoff=True, max_retries=8
+    name="credentials.tasks.enrolment_notify_learner_task",
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=8,
 )
 def enrolment_notify_learner_task(enrolment_id: int, event: str) -> None:
     notifications.enrolment_notify_learner(enrolment_id=enrolment_id, event=event)
 
 
 @shared_task(
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError), retry_backoff=True, max_retries=8
+    name="credentials.tasks.seat_threshold_notify_task",
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=8,
 )
 def seat_threshold_notify_task(allocation_id: int, level: int) -> None:
     notifications.seat_threshold_notify(allocation_id=allocation_id, level=level)
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=8)
+@shared_task(
+    name="credentials.tasks.credential_issue_task",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=8,
+)
 def credential_issue_task(enrolment_id: int) -> None:
     """Issue the credential for a completed enrolment (safe to run any number of times)."""
     issuance.credential_issue(enrolment_id=enrolment_id)
 
 
-@shared_task
+@shared_task(name="credentials.tasks.credentials_reconcile_task")
 def credentials_reconcile_task() -> None:
     """Periodic: issue credentials whose job was lost (completed enrolments without one)."""
     for enrolment_id in issuance.completed_without_credential():
         credential_issue_task.delay(enrolment_id)
-
-
-# Import jobs live in their own module; importing them here registers them with every worker.
-from .tasks_imports import import_job_process_task, import_jobs_reconcile_task  # noqa: E402, F401
