@@ -1,8 +1,8 @@
 """The DRF side of the API-key mechanism, shared by the partner API and the provider API.
 
-A view says whose keys it accepts (`api_key_model`: partner or provider keys), under which
-throttle scope its requests are counted, and how the schema names its key; `ApiKeyView` builds
-the one authentication, permission and throttle class with those.
+A view (`ApiKeyView`) says whose keys it accepts (`api_key_model`: partner or provider keys),
+under which throttle scope its requests are counted and how the schema names its key; the one
+authentication, permission and throttle class of both APIs take these from it.
 """
 
 from typing import ClassVar
@@ -16,7 +16,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from ..models import AbstractApiKey
@@ -92,29 +92,22 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
 
 
 class HasApiKey(BasePermission):
-    """Allows a request authenticated with a key of `key_model`."""
-
-    def __init__(self, key_model: type[AbstractApiKey]):
-        self.key_model = key_model
+    """Allows a request authenticated with a key of the view's `api_key_model`."""
 
     def has_permission(self, request, view) -> bool:
-        return isinstance(request.auth, self.key_model)
+        return isinstance(request.auth, view.api_key_model)
 
 
-class ApiKeyRateThrottle(SimpleRateThrottle):
-    """Counts requests per key of `key_model`, under `scope` (in the shared cache, so across
-    every web process)."""
-
-    def __init__(self, scope: str, key_model: type[AbstractApiKey]):
-        self.scope = scope
-        self.key_model = key_model
-        super().__init__()
+class ApiKeyRateThrottle(ScopedRateThrottle):
+    """Counts requests per key of the view's `api_key_model`, under the view's `throttle_scope`
+    (in the shared cache, so across every web process)."""
 
     def get_rate(self) -> str:
+        # Read at each request, not once at import: the rates are settings.
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope) or DEFAULT_RATE
 
     def get_cache_key(self, request, view):
-        if not isinstance(request.auth, self.key_model):
+        if not isinstance(request.auth, view.api_key_model):
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
 
@@ -146,6 +139,8 @@ class ApiKeyView(KnownQueryParametersOnly, APIView):
     # The OpenAPI security scheme: its name and description.
     api_key_scheme: ClassVar[tuple[str, str]]
 
+    permission_classes = [HasApiKey]
+    throttle_classes = [ApiKeyRateThrottle]
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser]
     # Explicit, so the schema works whatever REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] says.
@@ -153,12 +148,6 @@ class ApiKeyView(KnownQueryParametersOnly, APIView):
 
     def get_authenticators(self):
         return [ApiKeyAuthentication(self.api_key_model, self.api_key_scheme)]
-
-    def get_permissions(self):
-        return [HasApiKey(self.api_key_model)]
-
-    def get_throttles(self):
-        return [ApiKeyRateThrottle(self.throttle_scope, self.api_key_model)]
 
     @property
     def api_key(self) -> AbstractApiKey:

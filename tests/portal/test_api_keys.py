@@ -173,11 +173,10 @@ def test_both_apis_use_the_same_authentication_permission_and_throttle_classes()
     ):
         view = view_class()
         [authentication] = view.get_authenticators()
-        [permission] = view.get_permissions()
-        [throttle] = view.get_throttles()
         assert type(authentication) is ApiKeyAuthentication and authentication.key_model is model
-        assert type(permission) is HasApiKey and permission.key_model is model
-        assert type(throttle) is ApiKeyRateThrottle and throttle.scope == scope
+        assert [type(p) for p in view.get_permissions()] == [HasApiKey]
+        assert [type(t) for t in view.get_throttles()] == [ApiKeyRateThrottle]
+        assert (view.api_key_model, view.throttle_scope) == (model, scope)
 
 
 def test_throttle_counters_are_per_owner_kind_even_for_keys_with_the_same_id(settings):
