@@ -6,11 +6,7 @@ course id it cannot know about answers "not_found", whatever the reason.
 """
 
 from django.utils.translation import gettext as _
-from drf_spectacular.extensions import (
-    OpenApiAuthenticationExtension,
-    OpenApiSerializerExtension,
-)
-from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -20,71 +16,14 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import exceptions, serializers
-from rest_framework.parsers import JSONParser
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from portal import api_keys as portal_api_keys
+from portal.api_keys.drf import ApiKeyView
 
 from .models import ProviderApiKey
 from .services.imports import MAX_API_ITEMS, CompletionResult, completion_report
-from .services.provider_keys import provider_api_key_authenticate
 
-AUTH_KEYWORD = portal_api_keys.AUTH_KEYWORD
 THROTTLE_SCOPE = "provider_api"
-# Overridable with REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["provider_api"].
-DEFAULT_RATE = portal_api_keys.DEFAULT_RATE
-
-
-# --- authentication -----------------------------------------------------------------------------
-
-
-class ProviderApiClient(portal_api_keys.ApiClient):
-    """Who is calling: a provider's system, identified by one of its API keys (not a person)."""
-
-    def __init__(self, key: ProviderApiKey):
-        super().__init__(key)
-        self.provider = key.provider
-
-    def __str__(self) -> str:
-        return f"API key {self.key.prefix} of {self.provider}"
-
-
-class ProviderApiKeyAuthentication(portal_api_keys.ApiKeyAuthentication):
-    """`Authorization: Api-Key <prefix>.<secret>` of a provider key; an unknown or revoked key,
-    or a partner's key, is a 401."""
-
-    def find_key(self, raw: str):
-        return provider_api_key_authenticate(raw)
-
-    def client_for(self, key) -> "ProviderApiClient":
-        return ProviderApiClient(key)
-
-
-class ProviderApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "credentials.api.ProviderApiKeyAuthentication"
-    name = "ProviderApiKeyAuth"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": (
-                "A course provider's API key, created by a programme admin on the provider keys "
-                "page: `Authorization: Api-Key <prefix>.<secret>`."
-            ),
-        }
-
-
-class HasProviderApiKey(portal_api_keys.HasApiKey):
-    key_model = ProviderApiKey
-
-
-class ProviderApiKeyRateThrottle(portal_api_keys.ApiKeyRateThrottle):
-    scope = THROTTLE_SCOPE
-    key_model = ProviderApiKey
 
 
 # --- completions --------------------------------------------------------------------------------
@@ -233,25 +172,25 @@ def _echo(value) -> str:
         ),
     ],
 )
-class CompletionsView(portal_api_keys.KnownQueryParametersOnly, APIView):
+class CompletionsView(ApiKeyView):
     """Report that learners completed your courses: one JSON object, or a list of up to 500.
     Each item is answered in the same order and shape (an object for an object, a list for a
     list). Reporting the same completion again is safe: it answers `already_completed` with
     `changed: false`."""
 
-    authentication_classes = [ProviderApiKeyAuthentication]
-    permission_classes = [HasProviderApiKey]
-    throttle_classes = [ProviderApiKeyRateThrottle]
-    renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
-    # Explicit, so the schema works whatever REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] says.
-    schema = AutoSchema()
+    api_key_model = ProviderApiKey
+    throttle_scope = THROTTLE_SCOPE
+    api_key_scheme = (
+        "ProviderApiKeyAuth",
+        "A course provider's API key, created by a programme admin on the provider keys page: "
+        "`Authorization: Api-Key <prefix>.<secret>`.",
+    )
 
     def post(self, request):
         if request.stream is None:  # no body at all
             raise BadBody(_("Send one completion as a JSON object, or a JSON list of them."))
         items, many = _items_of(request.data)
-        provider = request.auth.provider
+        provider = self.api_key.provider
         answers = []
         for item in items:
             outcome = completion_report(provider=provider, values=item, source="api")

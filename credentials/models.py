@@ -6,6 +6,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.models import AbstractApiKey
+
 
 class AccessMethod(models.TextChoices):
     VOUCHER = "voucher", _("Voucher codes")
@@ -203,23 +205,20 @@ class AccessCode(models.Model):
         return f"{self.provider} code {self.pk}"
 
 
-class ProviderApiKey(models.Model):
-    """A provider's key for reporting completions. Only a hash of the secret is stored."""
+class ProviderApiKey(AbstractApiKey):
+    """A provider's key for reporting completions (portal.models.AbstractApiKey)."""
+
+    owner_field = "provider"
+    audit_action = "provider_api_key"
 
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="api_keys")
-    name = models.CharField(_("name"), max_length=100)
-    prefix = models.CharField(max_length=12, unique=True)
-    key_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("provider API key")
         verbose_name_plural = _("provider API keys")
 
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
+    def audit_scope(self) -> dict:
+        return {"data": {"provider": self.provider_id}}
 
 
 class ImportJob(models.Model):

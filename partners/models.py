@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from portal.models import AbstractApiKey
 from portal.storage import private_storage
 
 
@@ -318,27 +319,25 @@ class DocumentQuarantine(models.Model):
         return f"quarantined original of document {self.document_id}"
 
 
-class PartnerApiKey(models.Model):
-    """A key for a partner's case-management system. Only a hash of the secret is stored."""
+class PartnerApiKey(AbstractApiKey):
+    """A key for a partner's case-management system (portal.models.AbstractApiKey). Decisions
+    made with it are taken in the name of `created_by`, while they are on the partner's staff."""
+
+    owner_field = "partner"
+    audit_action = "api_key"
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="api_keys")
-    name = models.CharField(_("name"), max_length=100)
-    prefix = models.CharField(max_length=12, unique=True)
-    key_hash = models.CharField(max_length=64)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("API key")
         verbose_name_plural = _("API keys")
         ordering = ["-created_at"]
 
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
+    def audit_scope(self) -> dict:
+        return {"partner_id": self.partner_id}
 
 
 class InvitationBatch(models.Model):

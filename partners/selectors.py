@@ -25,6 +25,7 @@ from .models import (
     EvidenceDocument,
     Membership,
     Partner,
+    PartnerApiKey,
 )
 from .permissions import can_review_for, partner_ids_for_staff
 from .reach import application_in_reach, applications_in_reach
@@ -227,6 +228,27 @@ def application_get_for_reviewer_or_404(user: User, pk: int, partner: Partner) -
         pk=pk,
         partner=partner,
     )
+
+
+def applications_for_api_key(key: PartnerApiKey) -> QuerySet[Application]:
+    """The applications a partner's API key may read, with their live, rebuilt document count;
+    one query per page. Only those of learners still with the partner (partners/reach.py): an
+    older application of someone who has since applied elsewhere is a 404, like one that does
+    not exist."""
+    return applications_in_reach(key.partner_id).annotate(
+        document_count=Count(
+            "documents",
+            filter=Q(documents__purged_at__isnull=True, documents__state=DocumentState.READY),
+        )
+    )
+
+
+def application_get_for_api_key_or_404(key: PartnerApiKey, pk: int) -> Application:
+    """404 for both "missing" and "another partner's": an applicant's existence is sensitive."""
+    application = applications_for_api_key(key).filter(pk=pk).first()
+    if application is None:
+        raise Http404
+    return application
 
 
 # --- the learner's own application --------------------------------------------------------------

@@ -4,25 +4,25 @@ from the sign-in redirect; each view checks the key itself (401 without a valid 
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from . import api
+from .api import schema, views
 
 app_name = "api"
 
 urlpatterns = [
     path(
         "v1/applications/",
-        login_not_required(api.ApplicationListView.as_view()),
+        login_not_required(views.ApplicationListView.as_view()),
         name="applications",
     ),
     path(
         "v1/applications/<int:pk>/",
-        login_not_required(api.ApplicationDetailView.as_view()),
+        login_not_required(views.ApplicationDetailView.as_view()),
         name="application_detail",
     ),
     path(
         "v1/applications/<int:pk>/decision/",
-        login_not_required(api.ApplicationDecisionView.as_view()),
+        login_not_required(views.ApplicationDecisionView.as_view()),
         name="application_decision",
     ),
-    path("schema/", login_not_required(api.PartnerApiSchemaView.as_view()), name="schema"),
+    path("schema/", login_not_required(schema.PartnerApiSchemaView.as_view()), name="schema"),
 ]

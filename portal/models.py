@@ -1,4 +1,7 @@
-"""The portal's core data: accounts with roles, and the append-only audit log."""
+"""The portal's core data: accounts with roles, the append-only audit log, and the abstract
+API key that partners' and providers' keys are made of."""
+
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -114,6 +117,41 @@ class User(AbstractUser):
     def must_use_mfa(self) -> bool:
         """Staff of partners, programme admins and anyone who may open the Django admin."""
         return self.role != Role.LEARNER or self.is_staff or self.is_superuser
+
+
+class AbstractApiKey(models.Model):
+    """A key for a machine client (a partner's case-management system, a provider's completions
+    feed), sent as `Api-Key <prefix>.<secret>`. Only the prefix (to find the key) and a SHA-256
+    hash of the secret are stored; the mechanism is in portal/api_keys/.
+
+    A concrete key adds a foreign key to its owner, names it in `owner_field` (the owner has an
+    `is_active` flag: a deactivated owner's keys stop working) and says how its audit events are
+    named and scoped. Not personal data (`created_by`, where a key has it, links to staff).
+    """
+
+    owner_field: ClassVar[str]
+    audit_action: ClassVar[str]  # "<audit_action>.created", "<audit_action>.revoked"
+
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def owner(self) -> models.Model:
+        return getattr(self, self.owner_field)
+
+    def audit_scope(self) -> dict[str, Any]:
+        """The keyword arguments that place this key's audit events (audit_record)."""
+        return {}
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -1,34 +1,20 @@
-"""API keys for course providers' systems (they report completions): created by programme admins,
-shown once, stored as a SHA-256 hash, revocable. Same `prefix.secret` format as partner keys."""
-
-import hashlib
-import hmac
-import secrets
-from datetime import timedelta
+"""API keys for course providers' systems (they report completions): created and revoked by
+programme admins. The key mechanism (text, hash, revocation, authentication) is the portal's
+(portal/api_keys/), the same as partners' keys; a partner's key is never a provider's key."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partners.permissions import can_manage_partners
+from portal.api_keys import services as keys
 from portal.models import User
-from portal.services import audit_record
 
 from ..models import Provider, ProviderApiKey
 
-KEY_PREFIX_BYTES = 4  # 8 hex characters, to find the key without scanning
-LAST_USED_RESOLUTION = timedelta(minutes=5)
 
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-@transaction.atomic
 def provider_api_key_create(
     *, provider: Provider, name: str, acting_user: User
 ) -> tuple[ProviderApiKey, str]:
@@ -37,60 +23,23 @@ def provider_api_key_create(
         raise ValidationError(
             _("Only programme admins can create provider API keys."), code="forbidden"
         )
-    name = (name or "").strip()[:100]
-    if not name:
-        raise ValidationError(_("Please name the key."), code="name")
-    prefix = secrets.token_hex(KEY_PREFIX_BYTES)
-    secret = secrets.token_urlsafe(32)
-    key = ProviderApiKey.objects.create(
-        provider=provider, name=name, prefix=prefix, key_hash=_hash(secret)
+    return keys.api_key_issue(
+        model=ProviderApiKey, owner=provider, name=name, acting_user=acting_user
     )
-    audit_record(
-        actor=acting_user,
-        action="provider_api_key.created",
-        target=key,
-        data={"provider": provider.pk},
-    )
-    return key, f"{prefix}.{secret}"
 
 
-@transaction.atomic
 def provider_api_key_revoke(*, key: ProviderApiKey, acting_user: User) -> ProviderApiKey:
     """Revoked at once: the next request with the key is refused. Revoking twice changes nothing."""
     if not can_manage_partners(acting_user):
         raise ValidationError(
             _("Only programme admins can revoke provider API keys."), code="forbidden"
         )
-    key = ProviderApiKey.objects.select_for_update().get(pk=key.pk)
-    if key.revoked_at is None:
-        key.revoked_at = timezone.now()
-        key.save(update_fields=["revoked_at"])
-        audit_record(
-            actor=acting_user,
-            action="provider_api_key.revoked",
-            target=key,
-            data={"provider": key.provider_id},
-        )
-    return key
+    return keys.api_key_revoke(key=key, acting_user=acting_user)
 
 
 def provider_api_key_authenticate(raw: str) -> ProviderApiKey | None:
-    """The live key matching `prefix.secret` of an active provider, or None. Compares in
-    constant time; a partner's key is never a provider's key."""
-    prefix, _sep, secret = (raw or "").strip().partition(".")
-    if not prefix or not secret:
-        return None
-    key = (
-        ProviderApiKey.objects.select_related("provider")
-        .filter(prefix=prefix, revoked_at__isnull=True, provider__is_active=True)
-        .first()
-    )
-    if key is None or not hmac.compare_digest(key.key_hash, _hash(secret)):
-        return None
-    now = timezone.now()
-    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-        ProviderApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
-    return key
+    """The live key of an active provider matching `prefix.secret`, or None."""
+    return keys.api_key_authenticate(ProviderApiKey, raw)
 
 
 # --- reads for the programme admins' page -------------------------------------------------------
