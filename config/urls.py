@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from partners.views.help import help_page
 from portal import views
 
 # The Django admin signs people in through allauth, so MFA and rate limits apply there too.
@@ -15,6 +16,7 @@ portal_patterns = (
     [
         path("", views.landing, name="landing"),
         path("privacy/", views.privacy, name="privacy"),
+        path("help/", help_page, name="help"),
         path("home/", views.home, name="home"),
     ],
     "portal",
