@@ -95,12 +95,18 @@ def test_password_reset_page_sends_people_to_the_help_page(client):
     assert "contact us" not in html
 
 
-def test_programme_admin_edits_a_partners_contact_details(client):
+@pytest.fixture
+def partner_edit(client):
+    """A programme admin signed in on a partner's edit page: (partner, its URL)."""
     partner = PartnerFactory(slug="hope-amman", countries=["JO"])
     admin = ProgrammeAdminFactory()
     give_totp(admin)
     client.force_login(admin)
-    url = reverse("partners:partner_edit", args=[partner.slug])
+    return partner, reverse("partners:partner_edit", args=[partner.slug])
+
+
+def test_programme_admin_edits_a_partners_contact_details(client, partner_edit):
+    partner, url = partner_edit
     form = client.get(url).context["form"]
     data = {key: value for key, value in form.initial.items() if value is not None}
     data.update(
@@ -117,12 +123,10 @@ def test_programme_admin_edits_a_partners_contact_details(client):
     assert "Office: 12 Rainbow Street" in client.get(HELP_URL).content.decode()
 
 
-def test_contact_details_longer_than_400_characters_are_refused_with_a_clear_message(client):
-    partner = PartnerFactory(slug="hope-amman", countries=["JO"])
-    admin = ProgrammeAdminFactory()
-    give_totp(admin)
-    client.force_login(admin)
-    url = reverse("partners:partner_edit", args=[partner.slug])
+def test_contact_details_longer_than_400_characters_are_refused_with_a_clear_message(
+    client, partner_edit
+):
+    partner, url = partner_edit
     response = client.post(
         url,
         {
