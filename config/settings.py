@@ -250,6 +250,7 @@ LANGUAGES = [
 ]
 RTL_LANGUAGES = {"ar", "fa"}
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["portal.formats"]  # dates with the month as a word: "5 Dec 2026"
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from credentials import urls_staff as credentials_staff_urls
+from partners.views.help import help_page
 from portal import views
 from reporting import urls_seats as reporting_seat_urls
 
@@ -17,6 +18,7 @@ portal_patterns = (
     [
         path("", views.landing, name="landing"),
         path("privacy/", views.privacy, name="privacy"),
+        path("help/", help_page, name="help"),
         path("home/", views.home, name="home"),
     ],
     "portal",

@@ -43,6 +43,7 @@ from .selectors import (
     profile_get_for_user,
 )
 from .services.profiles import PRIVACY_NOTICE_VERSION, learner_profile_save
+from .status import learner_courses
 
 # The partner whose join link the visitor followed; its form opens once they have a profile.
 JOIN_SESSION_KEY = "learners_join_partner"
@@ -412,6 +413,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "past_applications": data.past,
             "has_live_application": data.has_live_application,
             "joined": joined,
+            "courses": learner_courses(request.user, data.current),
         },
     )
 

@@ -36,6 +36,8 @@ class PartnerAdmin(StrictAdmin):
         "slug",
         "countries",
         "contact_email",
+        "contact_phone",
+        "contact_details",
         "description",
         "verification_validity_days",
         "is_active",

@@ -18,13 +18,22 @@ from portal.storage import private_storage
 class Partner(models.Model):
     """An NGO that vouches for learners (a UNHCR office, Kiron, a local organisation).
 
-    Personal data: contact_email may name a person.
+    Personal data: contact_email may name a person. The contact fields are shown to the public on
+    the help page: they are meant for the organisation's shared address, phone and office.
     """
 
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("short name in links"), max_length=80, unique=True)
     countries = CountryField(_("countries served"), multiple=True, blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    # Shown on the public help page, with contact_email: the organisation's own, never a person's.
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    contact_details = models.TextField(
+        _("address and opening hours"),
+        max_length=400,
+        blank=True,
+        validators=[MaxLengthValidator(400)],
+    )
     description = models.TextField(
         _("short description"), max_length=600, blank=True, validators=[MaxLengthValidator(600)]
     )

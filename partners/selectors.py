@@ -322,3 +322,12 @@ def verification_current_for_learner(user: User) -> Application | None:
         .select_related("partner")
         .first()
     )
+
+
+def partners_for_help_page() -> list[Partner]:
+    """Active partners with their public contact details, by name, for the help page: one query."""
+    return list(
+        Partner.objects.filter(is_active=True)
+        .only("name", "countries", "contact_email", "contact_phone", "contact_details")
+        .order_by("name", "pk")
+    )

@@ -37,7 +37,13 @@ class AccountAdapter(DefaultAccountAdapter):
             return  # a learner registered in person without an address: nothing to send
         # Rendered here, in the reader's language; delivered by a background job.
         request = context.get("request") or self.request
-        ctx = {"email": email, "request": request, "current_site": _site(request)}
+        # site_url: the portal's own address for links the templates add (the help page).
+        ctx = {
+            "email": email,
+            "request": request,
+            "current_site": _site(request),
+            "site_url": settings.SITE_URL.rstrip("/"),
+        }
         ctx.update(context)
         # In the recipient's own language when they have an account (a password reset asked
         # for from someone else's phone still arrives in the language they chose).

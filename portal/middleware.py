@@ -92,7 +92,7 @@ class AccountStepRequiredMiddleware(ABC):
         return redirect(self.redirect_to)
 
 
-ALWAYS_REACHABLE = frozenset({"account_logout", "set_language", "privacy", "landing"})
+ALWAYS_REACHABLE = frozenset({"account_logout", "set_language", "privacy", "help", "landing"})
 
 
 class StaffMFARequiredMiddleware(AccountStepRequiredMiddleware):

@@ -1,22 +1,15 @@
-"""The learner's courses, for their dashboard (the learners app includes the partial; the data
-comes from here, so credentials never imports learners and learners' view stays unchanged)."""
+"""Helpers for the learner's courses on their dashboard (the rows themselves come from
+`credentials.waitlist.enrolments_of_learner_with_places`, through `learners.status`)."""
 
 from django import template
 from django.utils.translation import gettext as _
 
 from ..models import Enrolment
-from ..selectors import enrolments_of_learner
 
 register = template.Library()
 
 # Set by the waiting-list promotion (credentials/services/enrolments.py), in English for staff.
 VERIFICATION_EXPIRED_WHILE_WAITING = "verification expired while waiting"
-
-
-@register.simple_tag
-def learner_enrolments(user) -> list[Enrolment]:
-    """The learner's enrolments with course, provider and access code: one query."""
-    return enrolments_of_learner(user)
 
 
 @register.simple_tag

@@ -20,6 +20,8 @@ class PartnerForm(forms.ModelForm):
             "slug",
             "countries",
             "contact_email",
+            "contact_phone",
+            "contact_details",
             "description",
             "verification_validity_days",
             "is_active",
@@ -41,6 +43,14 @@ class PartnerForm(forms.ModelForm):
                 "Where learners and the programme team can write to the organisation. Shown to "
                 "learners; use a shared address rather than a person's own."
             ),
+            "contact_phone": _(
+                "A phone number learners can call or message, with its country code. Shown to "
+                "everyone on the help page."
+            ),
+            "contact_details": _(
+                "Where and when learners can find the organisation, e.g. the office address and "
+                "opening hours (400 characters at most). Shown to everyone on the help page."
+            ),
             "description": _(
                 "A few sentences shown to learners choosing a partner (600 characters at most)."
             ),
@@ -50,7 +60,10 @@ class PartnerForm(forms.ModelForm):
             ),
             "is_active": _("Only active partners appear to learners and take new applications."),
         }
-        widgets = {"description": forms.Textarea(attrs={"rows": 3, "maxlength": 600})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3, "maxlength": 600}),
+            "contact_details": forms.Textarea(attrs={"rows": 3, "maxlength": 400}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,6 +110,8 @@ class PartnerForm(forms.ModelForm):
             "slug": data["slug"],
             "countries": list(data.get("countries") or []),
             "contact_email": data.get("contact_email") or "",
+            "contact_phone": data.get("contact_phone") or "",
+            "contact_details": data.get("contact_details") or "",
             "description": data.get("description") or "",
             "verification_validity_days": data["verification_validity_days"],
             "is_active": data.get("is_active", False),

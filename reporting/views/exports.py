@@ -2,7 +2,6 @@
 built (a page that refreshes itself, no JavaScript), and download it for 24 hours. An export is
 only ever seen by the person who asked: anybody else, another admin too, gets 404."""
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -67,7 +66,8 @@ def export_list(request: HttpRequest) -> HttpResponse:
         except PermissionDenied:
             form.add_error(None, _("You cannot export these figures."))
         else:
-            messages.success(request, _("Your export is being prepared."))
+            # No "being prepared" message: the export's own page says where it stands, and a
+            # quick build is already ready when that page opens.
             return redirect("reporting:export", pk=job.pk)
     return _exports_page(request, form)
 

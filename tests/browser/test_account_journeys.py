@@ -151,7 +151,9 @@ def test_learner_signs_up_and_signs_in_in_arabic_with_every_page_right_to_left(p
     link = confirmation_link(email)
     # The e-mail is written in the language the learner chose.
     sent = next(m for m in mail.outbox if email in m.to)
-    assert sent.subject.strip() == tr("Please Confirm Your Email Address", ar)
+    assert sent.subject.strip() == tr(
+        "Confirm your e-mail address for the Learner Access Portal", ar
+    )
 
     page.goto(link)
     expect_page_in(page, ar)

@@ -92,7 +92,7 @@ def test_approved_application_says_verified_until_and_course_access_comes_next(c
         partner__name="Amman Study Aid",
     )
     html = dashboard_html(client, profile.user)
-    assert "You are verified until March 14, 2031." in html
+    assert "You are verified until 14 Mar 2031." in html
     assert "free access to courses" in html
     assert reverse("learners:choose_partner") not in html
 

@@ -36,6 +36,7 @@ PUBLIC = row(200, 200, 200, 200, 200, 200, 200)
 GET_MATRIX = {
     "portal:landing": row(200, "→/home/", "→/home/", "→/home/", "→/home/", "→/home/", "→/home/"),
     "portal:privacy": PUBLIC,
+    "portal:help": PUBLIC,
     "portal:home": row("login", "→/learn/", "→/learn/", "→/staff/", "→/staff/", "→/staff/", 200),
     "healthz": PUBLIC,
     "set_language": row("→/", "→/", "→/", "→/", "→/", "→/", "→/"),

@@ -7,6 +7,7 @@ A = "partner-a"
 KWARGS = {
     "portal:landing": lambda w: {},
     "portal:privacy": lambda w: {},
+    "portal:help": lambda w: {},
     "portal:home": lambda w: {},
     "healthz": lambda w: {},
     "set_language": lambda w: {},

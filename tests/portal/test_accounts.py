@@ -47,7 +47,11 @@ def test_confirmation_email_is_written_in_the_learners_language(
     client.cookies["django_language"] = "fr"
     with django_capture_on_commit_callbacks(execute=True):
         signup(client, "nour@example.org")
-    assert mail.outbox[0].subject == "Confirmez votre adresse e-mail"
+    # The portal's own subject (templates/account/email/), in French.
+    assert (
+        mail.outbox[0].subject
+        == "Confirmez votre adresse e-mail pour le Portail d'accès des apprenants"
+    )
 
 
 @pytest.mark.django_db

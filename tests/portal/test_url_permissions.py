@@ -16,6 +16,7 @@ from .urlwalk import walk_urls
 PUBLIC = {
     "portal:landing",
     "portal:privacy",
+    "portal:help",
     "healthz",
     "set_language",
     "learners:join",
