@@ -10,7 +10,7 @@ visually hidden, an SVG drawing). A table that scrolls sideways inside its box d
 phone its rows are stacked.
 
 One browser, one signed-in context per role, the data built once: the whole walk takes about a
-minute.
+minute or two.
 """
 
 import pytest
