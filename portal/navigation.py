@@ -38,15 +38,32 @@ def main_links(user: User) -> list[Link]:
         return [_link(_("Review"), "partners:staff_home")]
     links = [_link(_("Home"), "portal:home")]
     if user.is_programme_admin:
+        # The programme's pages: the one navigation bar of every page an admin opens.
         links += [
             _link(_("Figures"), "reporting:programme_dashboard"),
             _link(_("Partners"), "partners:partner_list"),
             _link(_("Seats"), "seats:allocations"),
+            _link(_("Access codes"), "seats:codes"),
+            _link(_("Completions"), "seats:completions_import"),
             _link(_("Credentials"), "seats:credentials"),
+            _link(_("Provider API keys"), "seats:provider_keys"),
+            _link(_("Exports"), "reporting:exports"),
+            _link(_("Providers and courses"), "admin:credentials_course_changelist"),
         ]
     if user.is_staff:
         links.append(_link(_("Administration"), "admin:index"))
     return links
+
+
+def current_link(links: list[Link], path: str) -> Link | None:
+    """The link of the page at `path`, or of the section it belongs to (the longest link that
+    starts it: a credential's page belongs to Credentials). "/" is only the home page's."""
+    section = [
+        link
+        for link in links
+        if path == link.url or (link.url != "/" and path.startswith(link.url))
+    ]
+    return max(section, key=lambda link: len(link.url), default=None)
 
 
 def account_links(user: User) -> list[Link]:
