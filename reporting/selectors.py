@@ -239,11 +239,16 @@ def _biggest_first(values: dict[str, list[int]]) -> list[str]:
 
 
 def _names(partner_ids: set[int], provider_ids: set[int]) -> tuple[dict[int, str], dict[int, str]]:
-    """Partner and provider names, in one query (a UNION)."""
+    """Partner and provider names, in one query (a UNION). Neither part is ordered (the models'
+    default ordering is cleared): SQLite allows no ORDER BY in a part of a compound statement."""
     names: dict[str, dict[int, str]] = {"partner": {}, "provider": {}}
     if partner_ids or provider_ids:
-        partners = Partner.objects.filter(pk__in=partner_ids).annotate(kind=Value("partner"))
-        providers = Provider.objects.filter(pk__in=provider_ids).annotate(kind=Value("provider"))
+        partners = (
+            Partner.objects.filter(pk__in=partner_ids).order_by().annotate(kind=Value("partner"))
+        )
+        providers = (
+            Provider.objects.filter(pk__in=provider_ids).order_by().annotate(kind=Value("provider"))
+        )
         query = partners.values_list("pk", "name", "kind").union(
             providers.values_list("pk", "name", "kind"), all=True
         )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from portal.emails import email_send
 from portal.models import User
 from portal.notify import ACCOUNT_NOTICE_INVITED, account_id_for_email, account_notice_send
+from portal.origin import site_url
 from portal.services import audit_record
 
 from ..errors import TransitionNotAllowed
@@ -38,7 +39,7 @@ Result = InvitationRow.Result
 
 
 def join_url(partner: Partner) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}/join/{partner.slug}/"
+    return site_url(f"/join/{partner.slug}/")
 
 
 def _language_codes() -> dict[str, str]:
@@ -250,7 +251,7 @@ def _invitation_message(row: InvitationRow, partner: Partner) -> EmailMultiAlter
         "name": row.name,
         "partner": partner,
         "join_url": join_url(partner),
-        "site_url": settings.SITE_URL.rstrip("/"),
+        "site_url": site_url(),
     }
     with translation.override(row.language or settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string(f"{INVITATION_TEMPLATE}_subject.txt", context).split())
