@@ -24,8 +24,13 @@ SECRET_KEY = env(
 )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-# Where the portal is reached from outside; used in e-mails sent by background jobs.
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The portal's one public origin (scheme, host, port): every link that leaves a page is built on
+# it (portal.origin.site_url): e-mails, share links, QR codes, PDF certificates and the ids signed
+# into credentials. `make run` sets it to the address it serves (HOST, PORT); a deployment must set
+# it to its https:// address, one of ALLOWED_HOSTS (`check --deploy` errors otherwise, portal.E001).
+SITE_URL_DEFAULT = "http://127.0.0.1:8000"
+SITE_URL = env("SITE_URL", default="") or SITE_URL_DEFAULT
+SITE_URL_IS_SET = bool(env("SITE_URL", default=""))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

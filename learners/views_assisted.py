@@ -3,7 +3,6 @@ coordinators who register a learner in person and print their access slip."""
 
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
@@ -17,6 +16,7 @@ from partners.errors import TransitionNotAllowed
 from partners.models import Partner
 from partners.selectors import partner_get_for_staff_or_404
 from portal.models import User
+from portal.origin import site_url
 
 from .forms_assisted import AssistedRegistrationForm
 from .services.assisted import (
@@ -99,7 +99,7 @@ def slip(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "learners/assisted/slip_none.html", {"partner": partner})
     secret = request.session.pop(SLIP_PASSWORD_KEY, None)
     password = secret["password"] if secret and secret.get("user_id") == learner.pk else None
-    site = settings.SITE_URL.rstrip("/")
+    site = site_url()
     context = {
         "partner": partner,
         "learner": learner,

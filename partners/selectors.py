@@ -148,11 +148,18 @@ def application_queue(
         # Every status ("All"): no index orders a partner's applications across statuses, so a
         # long queue would be sorted whole for each page. Instead each status's next page is
         # read from the (partner, status, submitted_at, id) index, one UNION ALL, and the oldest
-        # of them kept: the same cost at any depth.
+        # of them kept: the same cost at any depth. Each part's ORDER BY ... LIMIT sits in an
+        # IN subquery, not in the part itself: SQLite allows neither in a part of a compound
+        # statement, and PostgreSQL still reads each status's page from the index (a primary
+        # key probe per id); tests/partners/test_queue_both_databases.py runs it on both.
         per_status = [
-            rows.filter(status=status)
-            .order_by("submitted_at", "pk")
-            .values_list("pk", flat=True)[: page_size + 1]
+            Application.objects.filter(
+                pk__in=rows.filter(status=status)
+                .order_by("submitted_at", "pk")
+                .values("pk")[: page_size + 1]
+            )
+            .order_by()
+            .values_list("pk", flat=True)
             for status in ApplicationStatus.values
         ]
         page_ids = list(per_status[0].union(*per_status[1:], all=True))

@@ -1,7 +1,10 @@
 """Deployment checks of our own, shown by `manage.py check --deploy`."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
+from django.http.request import validate_host
 
 
 @register(Tags.security, deploy=True)
@@ -50,6 +53,46 @@ def portal_deploy_checks(app_configs, **kwargs):
         )
     problems.extend(_sms_problems())
     problems.extend(_superuser_admin_problems())
+    problems.extend(site_url_problems())
+    return problems
+
+
+def site_url_problems() -> list[Error]:
+    """SITE_URL is signed into every credential (ids, issuer, status list) and sent in every
+    e-mail: a deployment that leaves it to the local default, on http, or on a host the portal
+    does not answer for would hand out links that never work, some of them signed forever. An
+    error, not a warning: `check --deploy` fails. Development (DEBUG on) is left alone."""
+    if settings.DEBUG:
+        return []
+    hint = "Set SITE_URL to the portal's public address, e.g. https://learn.example.org."
+    if not settings.SITE_URL_IS_SET:
+        return [
+            Error(
+                f"SITE_URL is not set: links in e-mails and credentials would point to "
+                f"{settings.SITE_URL}.",
+                hint=hint,
+                id="portal.E001",
+            )
+        ]
+    parts = urlsplit(settings.SITE_URL)
+    problems = []
+    if parts.scheme != "https":
+        problems.append(
+            Error(
+                f"SITE_URL ({settings.SITE_URL}) is not an https:// address.",
+                hint=hint,
+                id="portal.E002",
+            )
+        )
+    if not parts.hostname or not validate_host(parts.hostname, settings.ALLOWED_HOSTS):
+        problems.append(
+            Error(
+                f"The host of SITE_URL ({parts.hostname or settings.SITE_URL}) is not in "
+                "ALLOWED_HOSTS: the portal would not answer the links it sends.",
+                hint="Add it to ALLOWED_HOSTS, or correct SITE_URL.",
+                id="portal.E003",
+            )
+        )
     return problems
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import AuditEvent, User
+from .origin import site_url
 
 
 def user_email_send(*, user: User, template: str, context: dict) -> bool:
@@ -19,7 +20,7 @@ def user_email_send(*, user: User, template: str, context: dict) -> bool:
     """
     if not user.has_real_email or not user.is_active:
         return False
-    context = {"user": user, "site_url": settings.SITE_URL.rstrip("/"), **context}
+    context = {"user": user, "site_url": site_url(), **context}
     with translation.override(user.language or settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body = render_to_string(f"{template}_message.txt", context).strip()
@@ -64,7 +65,7 @@ ACCOUNT_NOTICE_STAFF_ACCOUNT = "staff_account"  # a programme admin adding a use
 def _account_notice_text(*, reason: str, partner_name: str, channel: str) -> tuple[str, str]:
     """(subject, body) in the active language. Names the organisation: the person can recognise
     it (or know it was not them), and it is their data the organisation tried to use."""
-    site = settings.SITE_URL.rstrip("/")
+    site = site_url()
     values = {"partner": partner_name, "site": site}
     if reason == ACCOUNT_NOTICE_INVITED:
         what = _("%(partner)s invited you to join the Learner Access Portal.") % values

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from config.celery import app as celery_app
 
-from .services import IN_CI
+from .services import DEFAULT_SETUP, IN_CI
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM is still used
 # synchronously there, which is safe in tests.
@@ -20,16 +20,41 @@ pytest_plugins = ["tests.celery_worker"]
 
 
 def pytest_configure(config):
-    if IN_CI and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if IN_CI and engine != "django.db.backends.postgresql":
         pytest.exit("REQUIRE_SERVICES=1 but the suite is not on PostgreSQL", returncode=3)
+    if DEFAULT_SETUP and (
+        engine != "django.db.backends.sqlite3" or settings.CELERY_BROKER_URL or settings.REDIS_URL
+    ):
+        pytest.exit(
+            "DEFAULT_SETUP=1 runs on the README's default: unset DATABASE_URL, REDIS_URL and "
+            "CELERY_BROKER_URL",
+            returncode=3,
+        )
+
+
+# Tests using these fixtures need a real Redis, worker or PostgreSQL (tests/services.py): like
+# the `worker` marker, they are postgres_only, left out of the default-set-up run.
+SERVICE_FIXTURES = frozenset(
+    {"celery_worker", "redis_server", "postgres", "portal_without_database"}
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("worker") or SERVICE_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.postgres_only)
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """In CI nothing may pass by skipping: a skipped test fails the run."""
+    """In CI and in the default-set-up run nothing may pass by skipping: a skipped test fails
+    the run (in the default-set-up run, what needs PostgreSQL is deselected, not skipped)."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
-    if IN_CI and skipped and exitstatus == 0:
-        reporter.write_line(f"REQUIRE_SERVICES=1: {skipped} test(s) skipped — failing the run.")
+    if (IN_CI or DEFAULT_SETUP) and skipped and exitstatus == 0:
+        why = "REQUIRE_SERVICES=1" if IN_CI else "DEFAULT_SETUP=1"
+        reporter.write_line(f"{why}: {skipped} test(s) skipped — failing the run.")
         session.exitstatus = 1
 
 

@@ -6,6 +6,9 @@ import pytest
 from django.conf import settings
 
 IN_CI = os.environ.get("REQUIRE_SERVICES") == "1"
+# `make test-default`: the README's default set-up (SQLite, jobs in-process, no Redis), where the
+# tests marked postgres_only are deselected and nothing else may skip either.
+DEFAULT_SETUP = os.environ.get("DEFAULT_SETUP") == "1"
 
 
 def require_postgres():

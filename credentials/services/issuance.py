@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from portal.crypto import decrypt_text, encrypt_text
 from portal.models import User
+from portal.origin import site_url
 from portal.services import audit_record
 
 from ..errors import CredentialNotAllowed
@@ -41,7 +42,8 @@ logger = logging.getLogger(__name__)
 
 
 def absolute_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
+    """A link signed into credentials: on the portal's one origin (portal.origin)."""
+    return site_url(path)
 
 
 def verification_url(code: str) -> str:

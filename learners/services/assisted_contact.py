@@ -35,6 +35,7 @@ from portal.notify import (
     account_id_for_email,
     account_notice_queue,
 )
+from portal.origin import site_url
 
 from ..models import PendingRegistration
 
@@ -114,7 +115,7 @@ def _token_hash(token: str) -> str:
 
 
 def confirm_url(token: str) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}{reverse('learners:assisted_confirm', args=[token])}"
+    return site_url(reverse("learners:assisted_confirm", args=[token]))
 
 
 def pending_registrations_purge() -> int:

@@ -18,6 +18,7 @@ from portal.csv_upload import ROW_REASONS, CsvRow, csv_rows, email_problem
 from portal.emails import email_send
 from portal.models import User
 from portal.notify import ACCOUNT_NOTICE_INVITED, account_id_for_email, account_notice_send
+from portal.origin import site_url
 from portal.services import audit_record
 
 from ..models import InvitationBatch, InvitationRow, Partner
@@ -33,7 +34,7 @@ Result = InvitationRow.Result
 
 
 def join_url(partner: Partner) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}/join/{partner.slug}/"
+    return site_url(f"/join/{partner.slug}/")
 
 
 def _language_codes() -> dict[str, str]:
@@ -173,7 +174,7 @@ def _invitation_message(row: InvitationRow, partner: Partner) -> EmailMultiAlter
         "name": row.name,
         "partner": partner,
         "join_url": join_url(partner),
-        "site_url": settings.SITE_URL.rstrip("/"),
+        "site_url": site_url(),
     }
     with translation.override(row.language or settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string(f"{INVITATION_TEMPLATE}_subject.txt", context).split())

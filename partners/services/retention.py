@@ -49,20 +49,26 @@ def verifications_due_for_reminder() -> list[int]:
 
 def documents_due_for_purge():
     cutoff = timezone.now() - timedelta(days=settings.EVIDENCE_RETENTION_DAYS)
-    return EvidenceDocument.objects.filter(
-        purged_at__isnull=True,
-        application__decided_at__lt=cutoff,
-        application__status__in=[
-            ApplicationStatus.APPROVED,
-            ApplicationStatus.REJECTED,
-            ApplicationStatus.EXPIRED,
-        ],
-    ).union(
-        # Withdrawn applications have no decision date: count from the submission.
+    # Neither part is ordered (the default ordering is cleared): SQLite, the default database,
+    # allows no ORDER BY in a part of a UNION.
+    return (
         EvidenceDocument.objects.filter(
             purged_at__isnull=True,
-            application__status=ApplicationStatus.WITHDRAWN,
-            application__submitted_at__lt=cutoff,
+            application__decided_at__lt=cutoff,
+            application__status__in=[
+                ApplicationStatus.APPROVED,
+                ApplicationStatus.REJECTED,
+                ApplicationStatus.EXPIRED,
+            ],
+        )
+        .order_by()
+        .union(
+            # Withdrawn applications have no decision date: count from the submission.
+            EvidenceDocument.objects.filter(
+                purged_at__isnull=True,
+                application__status=ApplicationStatus.WITHDRAWN,
+                application__submitted_at__lt=cutoff,
+            ).order_by()
         )
     )
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from portal.accounts import account_role_set
 from portal.emails import email_send
 from portal.models import Role, User
+from portal.origin import site_url
 from portal.services import audit_record
 
 from ..errors import TransitionNotAllowed
@@ -32,7 +33,7 @@ def invitation_token_hash(token: str) -> str:
 
 
 def invitation_accept_url(token: str) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}/staff/invitations/{token}/"
+    return site_url(f"/staff/invitations/{token}/")
 
 
 def can_invite_staff(user: User, partner: Partner) -> bool:
@@ -48,7 +49,7 @@ def _send_invitation(*, invitation: StaffInvitation, token: str) -> None:
         "role": invitation.get_role_display(),
         "accept_url": invitation_accept_url(token),
         "expires_at": invitation.expires_at,
-        "site_url": settings.SITE_URL.rstrip("/"),
+        "site_url": site_url(),
     }
     with translation.override(translation.get_language() or settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string(f"{INVITATION_TEMPLATE}_subject.txt", context).split())

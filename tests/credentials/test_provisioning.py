@@ -337,6 +337,7 @@ def _requested_enrolment(partner, course) -> Enrolment:
     )
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_api_provisioning_jobs_make_one_provider_call(partner, fake_provider):
     require_postgres()
@@ -355,6 +356,7 @@ def test_two_concurrent_api_provisioning_jobs_make_one_provider_call(partner, fa
     assert len(mails_to(enrolment.learner)) == 1
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_voucher_provisioning_jobs_hand_out_one_code(partner):
     require_postgres()

@@ -348,6 +348,7 @@ def erase_through_the_page(client, user, choice: str, django_capture_on_commit_c
     return response
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db
 @pytest.mark.parametrize("choice", ["keep", "revoke"])
 def test_erasure_leaves_no_personal_data_in_any_table_and_keeps_the_counts(

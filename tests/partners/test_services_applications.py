@@ -176,6 +176,7 @@ def test_database_refuses_an_approved_application_without_expiry(applicant, part
         )
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_submissions_for_one_learner_leave_exactly_one(monkeypatch):
     require_postgres()

@@ -22,6 +22,7 @@ PRODUCTION_ENV = {
     "DEBUG": "0",
     "SECRET_KEY": "p7Wq2-production-like-secret-key-for-the-check-" + "x9" * 20,
     "ALLOWED_HOSTS": "learn.example.org",
+    "SITE_URL": "https://learn.example.org",
     "HTTPS_ONLY": "1",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/portal",
     "REDIS_URL": "redis://127.0.0.1:6379/1",

@@ -188,6 +188,7 @@ def indexes() -> set[tuple[str, str]]:
         return set(cursor.fetchall())
 
 
+@pytest.mark.postgres_only
 def test_the_large_load_path_rebuilds_every_index_and_keeps_the_constraints():
     require_postgres()
     before = indexes()
@@ -206,6 +207,7 @@ def test_the_large_load_path_rebuilds_every_index_and_keeps_the_constraints():
         )
 
 
+@pytest.mark.postgres_only
 def test_a_bulk_row_with_a_missing_reference_fails_the_load():
     require_postgres()
     bulk_seed(Options(learners=20, seed=5, signed_credentials=0))

@@ -686,6 +686,7 @@ def _programme_total(metric: str = "learners") -> int | None:
     return row.value if row else None
 
 
+@pytest.mark.postgres_only  # concurrent transactions: row locks and readers during a write
 @pytest.mark.django_db(transaction=True)
 def test_refresh_is_one_transaction_and_a_second_refresh_waits(monkeypatch):
     assert connection.vendor == "postgresql"
@@ -758,6 +759,7 @@ def test_refresh_is_one_transaction_and_a_second_refresh_waits(monkeypatch):
     assert results["second"].refreshed_at >= results["first"].refreshed_at
 
 
+@pytest.mark.postgres_only  # concurrent transactions: row locks and readers during a write
 @pytest.mark.django_db(transaction=True)
 def test_readers_never_see_empty_roll_ups_during_refreshes():
     learner = {

@@ -30,6 +30,7 @@ from partners.services.applications import Decision, application_decide, applica
 from partners.services.partners import partner_create
 from portal.admin_access import programme_admin_access_grant
 from portal.models import Role, User
+from portal.origin import site_url
 from portal.services import audit_record
 
 DEMO_DOMAIN = "demo.example.org"
@@ -104,7 +105,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS("Demo accounts are ready.")
             + f"""
-Open http://127.0.0.1:8000/ and sign in with one of these (password for all: {DEMO_PASSWORD}):
+Open {site_url("/")} and sign in with one of these (password for all: {DEMO_PASSWORD}):
   learner   learner@{DEMO_DOMAIN}   (not yet verified: can apply to the demo partner)
   verified  verified@{DEMO_DOMAIN}  (verified by the demo partner: can enrol in courses;
                                    has completed one and holds its credential)
