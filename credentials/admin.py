@@ -190,7 +190,7 @@ class CredentialAdmin(ReadOnlyAdmin):
     def revoke_link(self, obj: Credential) -> str:
         return format_html(
             '<a href="{}">{}</a>',
-            reverse("seats:credential_revoke", args=[obj.pk]),
+            reverse("programme:credential_revoke", args=[obj.pk]),
             _("Revoke or see the revocation on the staff page"),
         )
 

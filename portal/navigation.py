@@ -35,14 +35,14 @@ def main_links(user: User) -> list[Link]:
             _link(_("My profile"), "learners:profile"),
         ]
     if user.is_partner_staff:
-        return [_link(_("Review"), "partners:staff_home")]
+        return [_link(_("Review"), "staff:home")]
     links = [_link(_("Home"), "portal:home")]
     if user.is_programme_admin:
         links += [
             _link(_("Figures"), "reporting:programme_dashboard"),
-            _link(_("Partners"), "partners:partner_list"),
-            _link(_("Seats"), "seats:allocations"),
-            _link(_("Credentials"), "seats:credentials"),
+            _link(_("Partners"), "programme:partner_list"),
+            _link(_("Seats"), "programme:allocations"),
+            _link(_("Credentials"), "programme:credentials"),
         ]
     if user.is_staff:
         links.append(_link(_("Administration"), "admin:index"))

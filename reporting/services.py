@@ -25,7 +25,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 
 from partners.models import Membership, Partner, StaffRole
-from partners.permissions import can_coordinate, can_manage_partners
+from partners.permissions import can_coordinate, is_programme_admin
 from portal.emails import email_send
 from portal.models import Role, User
 from portal.services import audit_record
@@ -68,13 +68,13 @@ def coordinated_partners(user: User) -> QuerySet[Partner]:
 def export_partner_choices(user: User) -> QuerySet[Partner]:
     """The partners whose figures the user may export: any for an admin, their own for a
     coordinator."""
-    if can_manage_partners(user):
+    if is_programme_admin(user):
         return Partner.objects.order_by("name")
     return coordinated_partners(user)
 
 
 def export_kinds_for(user: User) -> list[str]:
-    if can_manage_partners(user):
+    if is_programme_admin(user):
         return [ExportKind.PROGRAMME_AGGREGATES, ExportKind.PARTNER_AGGREGATES]
     if coordinated_partners(user).exists():
         return [ExportKind.PARTNER_AGGREGATES]
@@ -83,16 +83,16 @@ def export_kinds_for(user: User) -> list[str]:
 
 def can_request_exports(user: User) -> bool:
     """Programme admins and coordinators; reviewers and learners do not see exports at all."""
-    return can_manage_partners(user) or coordinated_partners(user).exists()
+    return is_programme_admin(user) or coordinated_partners(user).exists()
 
 
 def can_export(user: User, *, kind: str, partner: Partner | None) -> bool:
     if kind == ExportKind.PARTNER_AGGREGATES:
         return partner is not None and (
-            can_manage_partners(user) or can_coordinate(user, partner.pk)
+            is_programme_admin(user) or can_coordinate(user, partner.pk)
         )
     if kind == ExportKind.PROGRAMME_AGGREGATES:
-        return partner is None and can_manage_partners(user)
+        return partner is None and is_programme_admin(user)
     # Any other kind (the withdrawn list of learners, a crafted value): nobody.
     return False
 

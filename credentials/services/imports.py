@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from partners.models import Partner
-from partners.permissions import can_coordinate, can_manage_partners
+from partners.permissions import can_coordinate, is_programme_admin
 from partners.selectors import verification_current_for_learner
 from portal.models import Role, User
 from portal.services import audit_record
@@ -272,7 +272,7 @@ def completion_import_create(
     *, provider: Provider, csv_file: UploadedFile, acting_user: User
 ) -> ImportJob:
     """A programme admin uploads a provider's completions; they are recorded in the background."""
-    if not can_manage_partners(acting_user):
+    if not is_programme_admin(acting_user):
         raise ValidationError(_("Only programme admins can import completions."), code="forbidden")
     records = _read_csv(csv_file, columns=COMPLETION_COLUMNS, required=COMPLETION_REQUIRED)
     return _job_create(
@@ -441,7 +441,7 @@ class _CompletionRows:
 
     def allowed(self) -> bool:
         user = self.job.created_by
-        return user is not None and user.is_active and can_manage_partners(user)
+        return user is not None and user.is_active and is_programme_admin(user)
 
     def handle(self, row: ImportRow) -> tuple[str, str]:
         outcome = completion_report(
@@ -629,7 +629,7 @@ def import_jobs_reconcile() -> int:
 
 def completion_jobs_for_admin(user: User) -> list[ImportJob]:
     """The admin's own recent completion uploads (each admin sees the rows they uploaded)."""
-    if not can_manage_partners(user):
+    if not is_programme_admin(user):
         raise Http404
     return list(
         ImportJob.objects.filter(kind=ImportJob.Kind.COMPLETIONS, created_by=user)
@@ -640,7 +640,7 @@ def completion_jobs_for_admin(user: User) -> list[ImportJob]:
 
 def completion_job_get_for_admin_or_404(user: User, pk: int) -> ImportJob:
     """Only the admin who uploaded the file sees its rows; 404 for anyone else."""
-    if not can_manage_partners(user):
+    if not is_programme_admin(user):
         raise Http404
     return get_object_or_404(
         ImportJob.objects.select_related("provider"),

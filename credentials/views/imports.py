@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from partners.permissions import can_manage_partners
+from partners.permissions import is_programme_admin
 
 from ..forms.imports import BulkEnrolmentUploadForm, CompletionUploadForm, ProviderApiKeyCreateForm
 from ..models import ImportJob
@@ -46,7 +46,7 @@ from ..services.provider_keys import (
 
 
 def _admin_only(request: HttpRequest) -> None:
-    if not can_manage_partners(request.user):
+    if not is_programme_admin(request.user):
         raise Http404
 
 
@@ -107,7 +107,7 @@ def provider_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
             _("The key “%(name)s” was revoked; systems using it are now refused.")
             % {"name": key.name},
         )
-    return redirect("seats:provider_keys")
+    return redirect("programme:provider_keys")
 
 
 # --- results pages and error reports (both kinds) -----------------------------------------------
@@ -176,7 +176,7 @@ def completions_import(request: HttpRequest) -> HttpResponse:
                 _("The file was read: %(total)d lines. They are being recorded.")
                 % {"total": job.total},
             )
-            return redirect("seats:completions_job", job_id=job.pk)
+            return redirect("programme:completions_job", job_id=job.pk)
     return render(
         request,
         "credentials/imports/completions.html",
@@ -193,7 +193,7 @@ def completions_job(request: HttpRequest, job_id: int) -> HttpResponse:
         "credentials/imports/completions_job.html",
         job,
         {
-            "errors_url": reverse("seats:completions_errors", kwargs={"job_id": job.pk}),
+            "errors_url": reverse("programme:completions_errors", kwargs={"job_id": job.pk}),
             "section": "completions",
         },
     )

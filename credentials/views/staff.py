@@ -147,7 +147,7 @@ def allocations(request: HttpRequest) -> HttpResponse:
                     "used": allocation.used,
                 },
             )
-            return redirect("seats:allocations")
+            return redirect("programme:allocations")
     table = allocation_table(request.user, page_number=request.GET.get("page"))
     return render(
         request,
@@ -180,7 +180,7 @@ def codes(request: HttpRequest) -> HttpResponse:
                     "skipped": skipped,
                 },
             )
-            return redirect("seats:codes")
+            return redirect("programme:codes")
     return render(
         request,
         "credentials/staff/codes.html",

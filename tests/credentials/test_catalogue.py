@@ -497,7 +497,7 @@ def test_waiting_learner_gets_a_seat_when_seats_are_added(
     client.force_login(programme_admin)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            reverse("seats:allocations"),
+            reverse("programme:allocations"),
             {"partner": partner.slug, "provider": course.provider.slug, "total": 1},
         )
 
