@@ -145,7 +145,7 @@ def test_only_programme_admins_manage_partners_others_get_404(client, role, page
     else:
         signed_in(client, member(partner, role))
     kwargs = {"slug": "hope"} if page == "partner_edit" else {}
-    url = reverse(f"partners:{page}", kwargs=kwargs)
+    url = reverse(f"programme:{page}", kwargs=kwargs)
     assert client.get(url).status_code == 404
     if page != "partner_list":
         assert client.post(url, partner_data(slug="other")).status_code == 404
