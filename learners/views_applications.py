@@ -37,7 +37,7 @@ DOCUMENT_ERROR_CODES = {
 }
 
 
-def add_service_error(form, error: ValidationError) -> None:
+def _add_service_error(form, error: ValidationError) -> None:
     field = "documents" if getattr(error, "code", None) in DOCUMENT_ERROR_CODES else None
     form.add_error(field, error)
 
@@ -84,7 +84,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
                 acting_user=user,
             )
         except ValidationError as error:
-            add_service_error(form, error)
+            _add_service_error(form, error)
         else:
             request.session.pop(JOIN_SESSION_KEY, None)
             messages.success(
@@ -134,7 +134,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 documents=data["documents"],
             )
         except ValidationError as error:
-            add_service_error(form, error)
+            _add_service_error(form, error)
         else:
             messages.success(
                 request,
@@ -180,7 +180,7 @@ def application_documents_add_view(request: HttpRequest, pk: int) -> HttpRespons
                 documents=form.cleaned_data["documents"],
             )
         except ValidationError as error:
-            add_service_error(form, error)
+            _add_service_error(form, error)
         else:
             messages.success(
                 request,
