@@ -1,4 +1,5 @@
-"""Enrolments: request (seat or waiting list), provision (in a job), fail, revoke, reconcile."""
+"""Enrolments: request (seat or waiting list), provision (in a job), fail, revoke, promote from
+the waiting list. Giving access at the provider is in access.py, the reconciler in reconcile.py."""
 
 from datetime import timedelta
 
