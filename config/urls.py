@@ -4,10 +4,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from credentials import urls_staff as credentials_staff_urls
 from partners.views.help import help_page
 from portal import views
-from reporting import urls_seats as reporting_seat_urls
 
 # The Django admin signs people in through allauth, so MFA and rate limits apply there too.
 admin.autodiscover()
@@ -24,19 +22,13 @@ portal_patterns = (
     "portal",
 )
 
-# /staff/: the seat pages (reporting's: their figures are protected counts) and credentials' staff
-# pages share the `seats` namespace; composed here, as credentials may not import reporting.
-seats_patterns = (reporting_seat_urls.urlpatterns + credentials_staff_urls.urlpatterns, "seats")
-
 urlpatterns = [
     path("", include(portal_patterns)),
     path("learn/credentials/", include("credentials.urls_learner")),
     path("", include("learners.urls")),
     path("verify/", include("credentials.urls_verify")),
     path("courses/", include("credentials.urls")),
-    path("staff/", include(seats_patterns)),
-    path("staff/", include("partners.urls")),
-    path("staff/", include("learners.urls_assisted")),
+    path("staff/", include("config.urls_staff")),
     path("reports/", include("reporting.urls")),
     path("api/", include("partners.urls_api")),
     path("api/", include("credentials.urls_api")),

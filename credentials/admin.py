@@ -21,10 +21,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_base import ReadOnlyAdmin, StrictAdmin
-from portal.services import audit_record
 
 from .forms.staff import ProviderAdminForm
 from .models import AccessCode, Course, Credential, IssuerKey, Provider, SeatAllocation, StatusList
+from .services.providers import provider_save_in_admin
 
 
 @admin.register(Provider)
@@ -48,14 +48,11 @@ class ProviderAdmin(StrictAdmin):
         return bool(obj.api_token_encrypted)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        changed = [name for name in form.changed_data if name != "api_token"]
-        audit_record(
-            actor=request.user,
-            action="provider.changed" if change else "provider.created",
-            target=obj,
-            # Never the token itself: only that it changed.
-            data={"fields": changed, "token_changed": "api_token" in form.changed_data},
+        provider_save_in_admin(
+            provider=obj,
+            changed_fields=list(form.changed_data),
+            created=not change,
+            acting_user=request.user,
         )
 
     def has_delete_permission(self, request, obj=None):
@@ -190,7 +187,7 @@ class CredentialAdmin(ReadOnlyAdmin):
     def revoke_link(self, obj: Credential) -> str:
         return format_html(
             '<a href="{}">{}</a>',
-            reverse("seats:credential_revoke", args=[obj.pk]),
+            reverse("programme:credential_revoke", args=[obj.pk]),
             _("Revoke or see the revocation on the staff page"),
         )
 

@@ -116,6 +116,23 @@ class EnrolmentStatus(models.TextChoices):
     REVOKED = "revoked", _("Withdrawn by the partner")
 
 
+class EnrolmentFailureCause(models.TextChoices):
+    """Why access could not be set up. What is shown to the learner depends on it; the
+    provider's own words stay in `failure_reason`, for staff only."""
+
+    PROVIDER_REFUSED = "provider_refused", _("The provider refused the enrolment")
+    PROVIDER_UNAVAILABLE = "provider_unavailable", _("The provider did not answer")
+    NO_ACCESS_CODES = "no_access_codes", _("No access codes left")
+
+
+class EnrolmentRevokeCause(models.TextChoices):
+    """Why access was withdrawn; a coordinator's own words stay in `revoke_reason`."""
+
+    PARTNER = "partner", _("Withdrawn by the partner")
+    VERIFICATION_EXPIRED = "verification_expired", _("Verification expired while waiting")
+    ACCOUNT_DELETED = "account_deleted", _("The learner deleted their account")
+
+
 # A learner holds at most one of these per course.
 LIVE_ENROLMENT_STATUSES = (
     EnrolmentStatus.REQUESTED,
@@ -149,7 +166,23 @@ class Enrolment(models.Model):
     access_link = models.URLField(blank=True)
     provider_reference = models.CharField(max_length=200, blank=True)
     failure_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    failure_cause = models.CharField(
+        _("cause"),
+        max_length=30,
+        choices=EnrolmentFailureCause.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
     revoke_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    revoke_cause = models.CharField(
+        _("cause"),
+        max_length=30,
+        choices=EnrolmentRevokeCause.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
     attempts = models.PositiveIntegerField(default=0)
     requested_at = models.DateTimeField(default=timezone.now)
     waitlisted_at = models.DateTimeField(null=True, blank=True)

@@ -4,7 +4,7 @@ Built on the partners' predicates: a partner's coordinators look after its seats
 programme admins allocate seats and import codes, and never see individual learners.
 """
 
-from partners.permissions import can_coordinate, can_manage_partners
+from partners.permissions import can_coordinate, is_programme_admin
 from partners.reach import learner_in_reach
 from partners.selectors import verification_current_for_learner
 from portal.models import User
@@ -36,4 +36,4 @@ def can_revoke_enrolment(user: User, enrolment: Enrolment) -> bool:
 
 def can_manage_seats(user: User) -> bool:
     """Allocating seats and importing access codes: programme admins."""
-    return can_manage_partners(user)
+    return is_programme_admin(user)

@@ -14,7 +14,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from partners.models import Partner
-from partners.permissions import can_manage_partners
+from partners.permissions import is_programme_admin
 from partners.reach import in_reach
 from partners.selectors import partner_get_for_staff_or_404
 from portal.cache import version_replace, versioned_get_or_build
@@ -278,7 +278,7 @@ def credentials_for_admin(user: User, *, status: str, code: str, page_number) ->
     credentials are learners, and exact counts of them leave the portal only as the engine's
     protected figures (the dashboards). `code` is an exact verification code (a search),
     `status` one of CredentialStatus."""
-    if not can_manage_partners(user):
+    if not is_programme_admin(user):
         raise Http404
     rows = Credential.objects.all()
     if status:
@@ -303,7 +303,7 @@ def credentials_for_admin(user: User, *, status: str, code: str, page_number) ->
 
 
 def credential_get_for_admin_or_404(user: User, pk: int) -> Credential:
-    if not can_manage_partners(user):
+    if not is_programme_admin(user):
         raise Http404
     return get_object_or_404(
         Credential.objects.select_related("course__provider").defer("document"), pk=pk

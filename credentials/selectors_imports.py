@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from partners.models import Partner
-from partners.permissions import can_coordinate, can_manage_partners
+from partners.permissions import can_coordinate, is_programme_admin
 from portal.csv_upload import ResultRow
 from portal.models import User
 
@@ -26,7 +26,7 @@ ROW_CELLS = {
 
 def completion_jobs_for_admin(user: User) -> list[ImportJob]:
     """The admin's own recent completion uploads (each admin sees the rows they uploaded)."""
-    if not can_manage_partners(user):
+    if not is_programme_admin(user):
         raise Http404
     return list(
         ImportJob.objects.filter(kind=ImportJob.Kind.COMPLETIONS, created_by=user)
@@ -37,7 +37,7 @@ def completion_jobs_for_admin(user: User) -> list[ImportJob]:
 
 def completion_job_get_for_admin_or_404(user: User, pk: int) -> ImportJob:
     """Only the admin who uploaded the file sees its rows; 404 for anyone else."""
-    if not can_manage_partners(user):
+    if not is_programme_admin(user):
         raise Http404
     return get_object_or_404(
         ImportJob.objects.select_related("provider"),

@@ -3,11 +3,17 @@
 Every function here costs a fixed number of queries whatever the number of rows.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from credentials.models import Credential, Enrolment
+from credentials.selectors import (
+    DASHBOARD_CREDENTIALS,
+    credentials_of_learner,
+)
+from credentials.waitlist import enrolments_of_learner_with_places
 from partners.models import LIVE_STATUSES, Application, EvidenceDocument, Partner
 from partners.selectors import applications_of_learner, partners_serving
 from portal.models import User
@@ -26,6 +32,10 @@ class LearnerDashboard:
     profile: LearnerProfile | None
     # Most recent first; each with its partner and its documents (purged ones included).
     applications: list[Application]
+    # Newest first, with course, provider and access code.
+    enrolments: list[Enrolment] = field(default_factory=list)
+    # The latest few, with course and provider.
+    credentials: list[Credential] = field(default_factory=list)
 
     @property
     def current(self) -> Application | None:
@@ -43,13 +53,23 @@ class LearnerDashboard:
 
 
 def learner_dashboard(user: User) -> LearnerDashboard:
-    """The learner's profile and applications: three queries, whatever the number of rows."""
+    """The learner's profile, applications (with their documents), courses and latest
+    credentials: five queries, whatever the number of rows."""
     applications = list(
         applications_of_learner(user).prefetch_related(
             Prefetch("documents", queryset=EvidenceDocument.objects.order_by("uploaded_at", "pk"))
         )
     )
-    return LearnerDashboard(profile=profile_get_for_user(user), applications=applications)
+    profile = profile_get_for_user(user)
+    if profile is None:
+        # The page sends them to fill in their profile: nothing more is shown.
+        return LearnerDashboard(profile=None, applications=applications)
+    return LearnerDashboard(
+        profile=profile,
+        applications=applications,
+        enrolments=enrolments_of_learner_with_places(user),
+        credentials=credentials_of_learner(user, limit=DASHBOARD_CREDENTIALS),
+    )
 
 
 def learner_live_application(user: User) -> Application | None:
@@ -96,3 +116,8 @@ def data_export_in_progress(export: DataExport | None) -> bool:
         DataExport.Status.PENDING,
         DataExport.Status.RUNNING,
     )
+
+
+def partner_active_by_slug(slug: str) -> Partner | None:
+    """The active partner whose join link the visitor followed, if it is still active."""
+    return Partner.objects.filter(slug=slug, is_active=True).first()

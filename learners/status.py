@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from credentials.models import Enrolment, EnrolmentStatus
-from credentials.waitlist import enrolments_of_learner_with_places
 from partners.models import Application, ApplicationStatus
-from portal.models import User
 
 
 @dataclass(frozen=True)
@@ -42,9 +40,9 @@ def _next_step(latest: Enrolment | None) -> str:
     return _("You can now choose courses to take for free.")  # failed or revoked
 
 
-def learner_courses(user: User, application: Application | None) -> LearnerCourses:
-    """The learner's courses and the next-step line for their current application: one query."""
-    enrolments = enrolments_of_learner_with_places(user)
+def learner_courses(enrolments: list[Enrolment], application: Application | None) -> LearnerCourses:
+    """The next-step line for the learner's current application, from their courses (newest first,
+    as `learners.selectors.learner_dashboard` reads them, with their waiting places): no query."""
     approved = application is not None and application.status == ApplicationStatus.APPROVED
     return LearnerCourses(
         enrolments=enrolments,

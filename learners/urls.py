@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_assisted, views_data
+from . import views, views_applications, views_assisted, views_data
 
 app_name = "learners"
 
@@ -10,16 +10,20 @@ urlpatterns = [
     path("learn/", views.dashboard, name="dashboard"),
     path("learn/profile/", views.profile, name="profile"),
     path("learn/apply/", views.choose_partner, name="choose_partner"),
-    path("learn/apply/<slug:slug>/", views.apply, name="apply"),
-    path("learn/application/<int:pk>/edit/", views.application_edit, name="application_edit"),
+    path("learn/apply/<slug:slug>/", views_applications.apply, name="apply"),
+    path(
+        "learn/application/<int:pk>/edit/",
+        views_applications.application_edit,
+        name="application_edit",
+    ),
     path(
         "learn/application/<int:pk>/withdraw/",
-        views.application_withdraw_view,
+        views_applications.application_withdraw_view,
         name="application_withdraw",
     ),
     path(
         "learn/application/<int:pk>/documents/",
-        views.application_documents_add_view,
+        views_applications.application_documents_add_view,
         name="documents_add",
     ),
     path("learn/documents/<int:pk>/", views.document_download, name="document_download"),

@@ -1,4 +1,5 @@
-"""Assisted registration by partner staff (/staff/<slug>/register/...)."""
+"""Assisted registration by partner staff (/staff/<slug>/register/...; mounted under the one
+staff/<slug>/ include in config/urls_staff.py)."""
 
 from django.urls import path
 
@@ -7,12 +8,8 @@ from . import views_assisted
 app_name = "assisted"
 
 urlpatterns = [
-    path("<slug:slug>/register/", views_assisted.register, name="register"),
-    path("<slug:slug>/register/slip/", views_assisted.slip, name="slip"),
-    path("<slug:slug>/register/sent/", views_assisted.contacted, name="contacted"),
-    path(
-        "<slug:slug>/register/<int:user_id>/new-password/",
-        views_assisted.new_password,
-        name="new_password",
-    ),
+    path("register/", views_assisted.register, name="register"),
+    path("register/slip/", views_assisted.slip, name="slip"),
+    path("register/sent/", views_assisted.contacted, name="contacted"),
+    path("register/<int:user_id>/new-password/", views_assisted.new_password, name="new_password"),
 ]

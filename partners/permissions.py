@@ -42,5 +42,5 @@ def is_own_application(user, application: Application) -> bool:
     return user.is_authenticated and application.learner_id == user.pk
 
 
-def can_manage_partners(user) -> bool:
+def is_programme_admin(user) -> bool:
     return user.is_authenticated and user.is_programme_admin

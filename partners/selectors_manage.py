@@ -23,7 +23,7 @@ from .models import (
     StaffInvitation,
     StaffRole,
 )
-from .permissions import can_coordinate, can_manage_partners
+from .permissions import can_coordinate, is_programme_admin
 from .selectors import partner_get_for_staff_or_404
 from .services.invitations import invitation_row_reason
 
@@ -39,7 +39,7 @@ _RESULT_BADGES = {InvitationRow.Result.SENT: "success", InvitationRow.Result.PEN
 
 def partners_for_admin(user: User) -> QuerySet[Partner]:
     """Every partner with its number of staff, for programme admins only (404 for anyone else)."""
-    if not can_manage_partners(user):
+    if not is_programme_admin(user):
         raise Http404
     return Partner.objects.annotate(
         staff_count=Count("memberships", distinct=True),
@@ -47,7 +47,7 @@ def partners_for_admin(user: User) -> QuerySet[Partner]:
 
 
 def partner_get_for_admin_or_404(user: User, slug: str) -> Partner:
-    if not can_manage_partners(user):
+    if not is_programme_admin(user):
         raise Http404
     return get_object_or_404(Partner, slug=slug)
 
@@ -79,7 +79,7 @@ def staff_invitations_pending(partner: Partner) -> QuerySet[StaffInvitation]:
 def staff_invitation_get_for_manager_or_404(
     user: User, partner: Partner, pk: int
 ) -> StaffInvitation:
-    if not (can_coordinate(user, partner) or can_manage_partners(user)):
+    if not (can_coordinate(user, partner) or is_programme_admin(user)):
         raise Http404
     return get_object_or_404(
         StaffInvitation.objects.select_related("partner"), pk=pk, partner=partner

@@ -181,8 +181,7 @@ class UserAdmin(StrictLookupsMixin, BaseUserAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        from .admin_access import programme_admin_access_grant, programme_admin_access_revoke
-        from .services import audit_record
+        from .admin_access import user_save_in_admin
 
         if not change and getattr(form, "existing_owner_id", None) is not None:
             # The address belongs to an account the admin cannot see (a learner's): create and
@@ -195,18 +194,12 @@ class UserAdmin(StrictLookupsMixin, BaseUserAdmin):
                 actor_id=request.user.pk,
             )
             return
-        role_changed = not change or "role" in form.changed_data
-        was_admin = change and form.initial.get("role") == Role.PROGRAMME_ADMIN
-        super().save_model(request, obj, form, change)
-        if role_changed and obj.role == Role.PROGRAMME_ADMIN and not obj.is_superuser:
-            programme_admin_access_grant(user=obj, acting_user=request.user)
-        elif role_changed and was_admin and obj.role != Role.PROGRAMME_ADMIN:
-            programme_admin_access_revoke(user=obj, acting_user=request.user)
-        audit_record(
-            actor=request.user,
-            action="user.changed_in_admin" if change else "user.created_in_admin",
-            target=obj,
-            data={"fields": sorted(form.changed_data)},
+        user_save_in_admin(
+            user=obj,
+            changed_fields=list(form.changed_data),
+            created=not change,
+            was_admin=change and form.initial.get("role") == Role.PROGRAMME_ADMIN,
+            acting_user=request.user,
         )
 
 

@@ -115,6 +115,27 @@ def programme_admin_access_revoke(*, user: User, acting_user: User | None) -> Us
     return user
 
 
+@transaction.atomic
+def user_save_in_admin(
+    *, user: User, changed_fields: list[str], created: bool, was_admin: bool, acting_user: User
+) -> User:
+    """A staff or admin account created or changed in the Django admin: saved, put in (or taken
+    out of) the programme admins' group when its role changed, and audited."""
+    role_changed = created or "role" in changed_fields
+    user.save()
+    if role_changed and user.role == Role.PROGRAMME_ADMIN and not user.is_superuser:
+        programme_admin_access_grant(user=user, acting_user=acting_user)
+    elif role_changed and was_admin and user.role != Role.PROGRAMME_ADMIN:
+        programme_admin_access_revoke(user=user, acting_user=acting_user)
+    audit_record(
+        actor=acting_user,
+        action="user.created_in_admin" if created else "user.changed_in_admin",
+        target=user,
+        data={"fields": sorted(changed_fields)},
+    )
+    return user
+
+
 def learner_reference(user_id: int | None) -> str:
     """The pseudonym naming a learner wherever an admin may read the audit log: an HMAC of the
     account id with a key derived from SECRET_KEY. Stable, not reversible without the key, and

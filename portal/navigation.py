@@ -35,18 +35,18 @@ def main_links(user: User) -> list[Link]:
             _link(_("My profile"), "learners:profile"),
         ]
     if user.is_partner_staff:
-        return [_link(_("Review"), "partners:staff_home")]
+        return [_link(_("Review"), "staff:home")]
     links = [_link(_("Home"), "portal:home")]
     if user.is_programme_admin:
         # The programme's pages: the one navigation bar of every page an admin opens.
         links += [
             _link(_("Figures"), "reporting:programme_dashboard"),
-            _link(_("Partners"), "partners:partner_list"),
-            _link(_("Seats"), "seats:allocations"),
-            _link(_("Access codes"), "seats:codes"),
-            _link(_("Completions"), "seats:completions_import"),
-            _link(_("Credentials"), "seats:credentials"),
-            _link(_("Provider API keys"), "seats:provider_keys"),
+            _link(_("Partners"), "programme:partner_list"),
+            _link(_("Seats"), "programme:allocations"),
+            _link(_("Access codes"), "programme:codes"),
+            _link(_("Completions"), "programme:completions_import"),
+            _link(_("Credentials"), "programme:credentials"),
+            _link(_("Provider API keys"), "programme:provider_keys"),
             _link(_("Exports"), "reporting:exports"),
             _link(_("Providers and courses"), "admin:credentials_course_changelist"),
         ]

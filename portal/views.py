@@ -31,7 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_learner:
         return redirect("learners:dashboard")
     if request.user.is_partner_staff:
-        return redirect("partners:staff_home")
+        return redirect("staff:home")
     return render(request, "portal/home.html", {"account_links": account_links(request.user)})
 
 

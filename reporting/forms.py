@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from partners.models import Partner
 
 from .models import ExportKind
-from .services import export_kinds_for, export_partner_choices
+from .selectors_exports import export_kinds_for, export_partner_choices
 
 KIND_HELP = {
     ExportKind.PROGRAMME_AGGREGATES: _(

@@ -1,9 +1,9 @@
-"""Enrolments: request (seat or waiting list), provision (in a job), fail, revoke, reconcile."""
+"""Enrolments: request (seat or waiting list), provision (in a job), fail, revoke, promote from
+the waiting list. Giving access at the provider is in access.py, the reconciler in reconcile.py."""
 
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,9 +13,7 @@ from partners.selectors import verification_current_for_learner
 from portal.models import User
 from portal.services import audit_record
 
-from ..adapters import api_enrol, provider_payload
 from ..errors import EnrolmentNotAllowed, NoCodesLeft, ProviderRejected, ProviderUnavailable
-from ..hooks import learner_display_name
 from ..models import (
     LIVE_ENROLMENT_STATUSES,
     PENDING_ENROLMENT_STATUSES,
@@ -23,10 +21,12 @@ from ..models import (
     AccessMethod,
     Course,
     Enrolment,
+    EnrolmentFailureCause,
+    EnrolmentRevokeCause,
     EnrolmentStatus,
-    SeatAllocation,
 )
 from ..permissions import can_revoke_enrolment
+from .access import access_grant
 from .seats import allocation_for, seat_claim, seat_release, seat_thresholds_check
 
 # An enrolment still requested/provisioning after this long had its job lost: send it again.
@@ -172,10 +172,16 @@ def enrolment_provision(*, enrolment_id: int) -> Enrolment | None:
         enrolment.status = EnrolmentStatus.PROVISIONING
         enrolment.attempts += 1
         try:
-            enrolment.access_link, enrolment.provider_reference = _grant(enrolment, provider)
+            enrolment.access_link, enrolment.provider_reference = access_grant(
+                enrolment=enrolment, provider=provider
+            )
         except ProviderRejected as error:
             enrolment.save(update_fields=["status", "attempts", "updated_at"])
-            return enrolment_fail(enrolment_id=enrolment.pk, reason=str(error))
+            return enrolment_fail(
+                enrolment_id=enrolment.pk,
+                reason=str(error),
+                cause=EnrolmentFailureCause.PROVIDER_REFUSED,
+            )
         except (ProviderUnavailable, NoCodesLeft) as error:
             # Keep the attempt (and when it was made: the reconciler reads updated_at), then
             # let the task schedule the retry once this transaction has committed.
@@ -206,39 +212,21 @@ def enrolment_provision(*, enrolment_id: int) -> Enrolment | None:
     return enrolment
 
 
-def _grant(enrolment: Enrolment, provider) -> tuple[str, str]:
-    """(access link, provider's reference) — runs under the enrolment's row lock."""
-    if provider.access_method == AccessMethod.VOUCHER:
-        # SKIP LOCKED: concurrent jobs take different codes and never wait on each other.
-        code = (
-            AccessCode.objects.select_for_update(skip_locked=True)
-            .filter(provider=provider, enrolment__isnull=True)
-            .order_by("pk")
-            .first()
-        )
-        if code is None:
-            raise NoCodesLeft(f"no unused access codes for provider {provider.pk}")
-        code.enrolment = enrolment
-        code.assigned_at = timezone.now()
-        code.save(update_fields=["enrolment", "assigned_at"])
-        return enrolment.course.link, ""
-    if provider.access_method == AccessMethod.API:
-        payload = provider_payload(
-            name=learner_display_name(enrolment.learner),
-            # A learner registered in person without e-mail has only a placeholder address,
-            # which is never given to a provider.
-            email=enrolment.learner.email if enrolment.learner.has_real_email else "",
-            course=enrolment.course,
-            reference=f"enrolment-{enrolment.pk}",
-        )
-        granted = api_enrol(provider=provider, payload=payload)
-        return granted.access_link or enrolment.course.link, granted.provider_reference
-    return enrolment.course.link, ""
+def failure_cause_of(error: Exception) -> EnrolmentFailureCause:
+    """The cause to record for a provisioning error that is given up on."""
+    if isinstance(error, NoCodesLeft):
+        return EnrolmentFailureCause.NO_ACCESS_CODES
+    if isinstance(error, ProviderRejected):
+        return EnrolmentFailureCause.PROVIDER_REFUSED
+    return EnrolmentFailureCause.PROVIDER_UNAVAILABLE
 
 
 @transaction.atomic
-def enrolment_fail(*, enrolment_id: int, reason: str) -> Enrolment | None:
-    """After the last retry: failed, with a reason staff can read; the seat comes back."""
+def enrolment_fail(
+    *, enrolment_id: int, reason: str, cause: EnrolmentFailureCause
+) -> Enrolment | None:
+    """After the last retry: failed, with its cause (what the learner is told depends on it) and
+    a reason staff can read; the seat comes back."""
     enrolment = (
         Enrolment.objects.select_for_update(of=("self",))
         .select_related("course__provider")
@@ -249,14 +237,17 @@ def enrolment_fail(*, enrolment_id: int, reason: str) -> Enrolment | None:
         return enrolment
     enrolment.status = EnrolmentStatus.FAILED
     enrolment.failure_reason = reason[:300]
+    enrolment.failure_cause = cause
     _give_back_seat(enrolment)
-    enrolment.save(update_fields=["status", "failure_reason", "holds_seat", "updated_at"])
+    enrolment.save(
+        update_fields=["status", "failure_reason", "failure_cause", "holds_seat", "updated_at"]
+    )
     audit_record(
         actor=None,
         action="enrolment.failed",
         target=enrolment,
         partner_id=enrolment.partner_id,
-        data={"reason": reason[:300]},
+        data={"reason": reason[:300], "cause": cause},
     )
     _notify_on_commit(enrolment.pk, "failed")
     return enrolment
@@ -290,7 +281,10 @@ def enrolment_revoke(*, enrolment: Enrolment, reason: str, acting_user: User) ->
         _give_back_seat(enrolment)
     enrolment.status = EnrolmentStatus.REVOKED
     enrolment.revoke_reason = reason.strip()[:300]
-    enrolment.save(update_fields=["status", "revoke_reason", "holds_seat", "updated_at"])
+    enrolment.revoke_cause = EnrolmentRevokeCause.PARTNER
+    enrolment.save(
+        update_fields=["status", "revoke_reason", "revoke_cause", "holds_seat", "updated_at"]
+    )
     audit_record(
         actor=acting_user,
         action="enrolment.revoked",
@@ -328,7 +322,10 @@ def enrolment_cancel_for_erasure(*, enrolment_id: int, acting_user: User) -> Enr
         _give_back_seat(enrolment)
     enrolment.status = EnrolmentStatus.REVOKED
     enrolment.revoke_reason = ""
-    enrolment.save(update_fields=["status", "revoke_reason", "holds_seat", "updated_at"])
+    enrolment.revoke_cause = EnrolmentRevokeCause.ACCOUNT_DELETED
+    enrolment.save(
+        update_fields=["status", "revoke_reason", "revoke_cause", "holds_seat", "updated_at"]
+    )
     audit_record(
         actor=acting_user,
         action="enrolment.cancelled_by_erasure",
@@ -366,7 +363,10 @@ def waitlist_promote(*, partner_id: int, provider_id: int) -> int:
                 # No longer verified by this partner: the seat goes to the next learner.
                 enrolment.status = EnrolmentStatus.REVOKED
                 enrolment.revoke_reason = "verification expired while waiting"
-                enrolment.save(update_fields=["status", "revoke_reason", "updated_at"])
+                enrolment.revoke_cause = EnrolmentRevokeCause.VERIFICATION_EXPIRED
+                enrolment.save(
+                    update_fields=["status", "revoke_reason", "revoke_cause", "updated_at"]
+                )
                 audit_record(
                     actor=None,
                     action="enrolment.revoked",
@@ -388,40 +388,3 @@ def waitlist_promote(*, partner_id: int, provider_id: int) -> int:
             )
             _provision_on_commit(enrolment.pk)
             promoted += 1
-
-
-def enrolments_reconcile() -> int:
-    """Re-send lost jobs; returns how many were sent. Enrolments stuck in requested/provisioning
-    get their provisioning job again, and partners with free seats and a waiting list get a
-    promotion job (an enqueue lost while Redis was down is never lost work)."""
-    from ..tasks import enrolment_provision_task, waitlist_promote_task
-
-    now = timezone.now()
-    stuck_ids = list(
-        Enrolment.objects.filter(status__in=PENDING_ENROLMENT_STATUSES)
-        .filter(
-            # Never tried: its job was lost. Tried and failed: its retry is scheduled, at most
-            # RETRY_MAX_WAIT later; only after that is it lost.
-            Q(attempts=0, updated_at__lt=now - STUCK_AFTER)
-            | Q(attempts__gt=0, updated_at__lt=now - STUCK_AFTER - RETRY_MAX_WAIT)
-        )
-        .values_list("pk", flat=True)
-    )
-    # Touch them, so the next run (every few minutes) does not send the same jobs again while
-    # these are still in the queue.
-    Enrolment.objects.filter(pk__in=stuck_ids).update(updated_at=now)
-    for enrolment_id in stuck_ids:
-        enrolment_provision_task.delay(enrolment_id)
-    waiting = Enrolment.objects.filter(
-        partner_id=OuterRef("partner_id"),
-        course__provider_id=OuterRef("provider_id"),
-        status=EnrolmentStatus.WAITLISTED,
-    )
-    pairs = list(
-        SeatAllocation.objects.filter(used__lt=F("total"))
-        .filter(Exists(waiting))
-        .values_list("partner_id", "provider_id")
-    )
-    for partner_id, provider_id in pairs:
-        waitlist_promote_task.delay(partner_id, provider_id)
-    return len(stuck_ids) + len(pairs)

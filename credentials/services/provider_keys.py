@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from partners.permissions import can_manage_partners
+from partners.permissions import is_programme_admin
 from portal.api_keys import services as keys
 from portal.models import User
 
@@ -19,7 +19,7 @@ def provider_api_key_create(
     *, provider: Provider, name: str, acting_user: User
 ) -> tuple[ProviderApiKey, str]:
     """Returns the key and its full text, which is shown once and never stored."""
-    if not can_manage_partners(acting_user):
+    if not is_programme_admin(acting_user):
         raise ValidationError(
             _("Only programme admins can create provider API keys."), code="forbidden"
         )
@@ -30,7 +30,7 @@ def provider_api_key_create(
 
 def provider_api_key_revoke(*, key: ProviderApiKey, acting_user: User) -> ProviderApiKey:
     """Revoked at once: the next request with the key is refused. Revoking twice changes nothing."""
-    if not can_manage_partners(acting_user):
+    if not is_programme_admin(acting_user):
         raise ValidationError(
             _("Only programme admins can revoke provider API keys."), code="forbidden"
         )
@@ -47,7 +47,7 @@ def provider_api_key_authenticate(raw: str) -> ProviderApiKey | None:
 
 def provider_api_keys_for_admin(user: User) -> QuerySet[ProviderApiKey]:
     """Every provider key with its provider (one query), for programme admins; 404 otherwise."""
-    if not can_manage_partners(user):
+    if not is_programme_admin(user):
         raise Http404
     return ProviderApiKey.objects.select_related("provider").order_by(
         "provider__name", "-created_at", "-pk"
@@ -55,6 +55,6 @@ def provider_api_keys_for_admin(user: User) -> QuerySet[ProviderApiKey]:
 
 
 def provider_api_key_get_for_admin_or_404(user: User, pk: int) -> ProviderApiKey:
-    if not can_manage_partners(user):
+    if not is_programme_admin(user):
         raise Http404
     return get_object_or_404(ProviderApiKey.objects.select_related("provider"), pk=pk)

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partners.models import Partner
-from partners.permissions import can_manage_partners
+from partners.permissions import is_programme_admin
 from portal.models import User
 from portal.services import audit_record
 
@@ -38,7 +38,7 @@ def seat_allocation_set(
 ) -> SeatAllocation:
     """Programme admins set how many seats a partner has at a provider. Waiting learners are
     enrolled, in order, as soon as seats are added."""
-    if not can_manage_partners(acting_user):
+    if not is_programme_admin(acting_user):
         raise EnrolmentNotAllowed(_("Only programme admins allocate seats."))
     if total < 0:
         raise EnrolmentNotAllowed(_("The number of seats cannot be negative."), code="negative")

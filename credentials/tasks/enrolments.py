@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import OperationalError
 
 from ..errors import NoCodesLeft, ProviderUnavailable
-from ..services import enrolments, issuance, notifications
+from ..services import enrolments, issuance, notifications, reconcile
 
 
 @shared_task(name="credentials.tasks.enrolment_provision_task", bind=True, max_retries=None)
@@ -17,7 +17,11 @@ def enrolment_provision_task(self, enrolment_id: int) -> None:
         enrolments.enrolment_provision(enrolment_id=enrolment_id)
     except (ProviderUnavailable, NoCodesLeft) as error:
         if self.request.retries >= settings.PROVIDER_MAX_RETRIES:
-            enrolments.enrolment_fail(enrolment_id=enrolment_id, reason=str(error))
+            enrolments.enrolment_fail(
+                enrolment_id=enrolment_id,
+                reason=str(error),
+                cause=enrolments.failure_cause_of(error),
+            )
             return
         if self.request.is_eager:
             # Run in-process (no broker configured, and in tests): there is no queue to wait
@@ -41,7 +45,7 @@ def waitlist_promote_task(partner_id: int, provider_id: int) -> None:
 @shared_task(name="credentials.tasks.enrolments_reconcile_task")
 def enrolments_reconcile_task() -> None:
     """Periodic: re-send lost provisioning and waiting-list jobs."""
-    enrolments.enrolments_reconcile()
+    reconcile.enrolments_reconcile()
 
 
 @shared_task(

@@ -1,5 +1,6 @@
-"""A learner's credentials, for their dashboard and credentials page: the latest ones, and the
-links a learner shares (the public page, LinkedIn's "add a certification" form)."""
+"""A learner's credentials, for their dashboard and credentials page: the links a learner shares
+(the public page, LinkedIn's "add a certification" form). Formatting only: the credentials come
+from the view (learners.selectors.learner_dashboard, credentials.selectors)."""
 
 from urllib.parse import urlencode
 
@@ -8,18 +9,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from ..models import Credential
-from ..selectors import DASHBOARD_CREDENTIALS, credentials_of_learner
 from ..services.issuance import verification_url
 
 register = template.Library()
 
 LINKEDIN_ADD_TO_PROFILE = "https://www.linkedin.com/profile/add"
-
-
-@register.simple_tag
-def learner_credentials_latest(user) -> list[Credential]:
-    """The learner's latest credentials with course and provider: one query."""
-    return credentials_of_learner(user, limit=DASHBOARD_CREDENTIALS)
 
 
 @register.simple_tag

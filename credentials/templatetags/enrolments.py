@@ -1,28 +1,25 @@
-"""Helpers for the learner's courses on their dashboard (the rows themselves come from
-`credentials.waitlist.enrolments_of_learner_with_places`, through `learners.status`)."""
+"""Formatting of a learner's courses, for their dashboard and e-mails. Formatting only: the
+enrolments come from the view (learners.selectors.learner_dashboard), with course and provider."""
 
 from django import template
 from django.utils.translation import gettext as _
 
-from ..models import Enrolment
+from ..models import Enrolment, EnrolmentFailureCause, EnrolmentRevokeCause
 
 register = template.Library()
-
-# Set by the waiting-list promotion (credentials/services/enrolments.py), in English for staff.
-VERIFICATION_EXPIRED_WHILE_WAITING = "verification expired while waiting"
 
 
 @register.simple_tag
 def failure_in_plain_words(enrolment: Enrolment) -> str:
     """Why access could not be set up, for the learner: never the provider's own error text."""
-    if "access code" in enrolment.failure_reason:
+    if enrolment.failure_cause == EnrolmentFailureCause.NO_ACCESS_CODES:
         return _("The provider's access codes for this course had all been given out.")
     return _("The course provider's system did not confirm your access.")
 
 
 @register.simple_tag
 def revoke_reason_for_learner(enrolment: Enrolment) -> str:
-    if enrolment.revoke_reason == VERIFICATION_EXPIRED_WHILE_WAITING:
+    if enrolment.revoke_cause == EnrolmentRevokeCause.VERIFICATION_EXPIRED:
         return _("Your verification expired while you were on the waiting list.")
     return enrolment.revoke_reason
 

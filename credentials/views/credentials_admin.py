@@ -62,7 +62,7 @@ def credential_revoke(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request, _("Credential revoked: the public page now shows it as revoked.")
             )
-            return redirect("seats:credentials")
+            return redirect("programme:credentials")
     return render(
         request,
         "credentials/programme/revoke.html",

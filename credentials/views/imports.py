@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from partners.permissions import can_manage_partners
+from partners.permissions import is_programme_admin
 from portal.csv_upload import csv_download, csv_upload_view, upload_results_context
 
 from ..forms.imports import BulkEnrolmentUploadForm, CompletionUploadForm, ProviderApiKeyCreateForm
@@ -47,7 +47,7 @@ from ..services.provider_keys import (
 
 
 def _admin_only(request: HttpRequest) -> None:
-    if not can_manage_partners(request.user):
+    if not is_programme_admin(request.user):
         raise Http404
 
 
@@ -108,7 +108,7 @@ def provider_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
             _("The key “%(name)s” was revoked; systems using it are now refused.")
             % {"name": key.name},
         )
-    return redirect("seats:provider_keys")
+    return redirect("programme:provider_keys")
 
 
 # --- results pages and error reports (both kinds) -----------------------------------------------
@@ -164,7 +164,7 @@ def completions_import(request: HttpRequest) -> HttpResponse:
         done=lambda job: (
             _("The file was read: %(total)d lines. They are being recorded.")
             % {"total": job.total},
-            reverse("seats:completions_job", kwargs={"job_id": job.pk}),
+            reverse("programme:completions_job", kwargs={"job_id": job.pk}),
         ),
         template="credentials/imports/completions.html",
         context=lambda: {"jobs": completion_jobs_for_admin(request.user), "section": "completions"},
@@ -179,7 +179,7 @@ def completions_job(request: HttpRequest, job_id: int) -> HttpResponse:
         request,
         "credentials/imports/completions_job.html",
         job,
-        reverse("seats:completions_errors", kwargs={"job_id": job.pk}),
+        reverse("programme:completions_errors", kwargs={"job_id": job.pk}),
         {"section": "completions"},
     )
 

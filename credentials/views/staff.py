@@ -120,7 +120,7 @@ def codes(request: HttpRequest) -> HttpResponse:
         done=lambda counts: (
             _("%(provider)s: %(added)d added, %(skipped)d skipped (already there or repeated).")
             % counts,
-            reverse("seats:codes"),
+            reverse("programme:codes"),
         ),
         template="credentials/staff/codes.html",
         context=lambda: {"providers": voucher_providers_with_stock(request.user)},

@@ -19,6 +19,7 @@ from bisect import bisect
 from dataclasses import dataclass, field
 from itertools import accumulate
 
+from credentials.models import EnrolmentFailureCause, EnrolmentRevokeCause
 from portal.privacy import PRIVACY_NOTICE_VERSION
 
 from . import data
@@ -59,8 +60,9 @@ APPLICATION_COLUMNS = (
 )  # fmt: skip
 ENROLMENT_COLUMNS = (
     "id", "learner_id", "course_id", "partner_id", "status", "holds_seat", "access_link",
-    "provider_reference", "failure_reason", "revoke_reason", "attempts", "requested_at",
-    "waitlisted_at", "activated_at", "completed_at", "grade", "updated_at",
+    "provider_reference", "failure_reason", "failure_cause", "revoke_reason", "revoke_cause",
+    "attempts", "requested_at", "waitlisted_at", "activated_at", "completed_at", "grade",
+    "updated_at",
 )  # fmt: skip
 CREDENTIAL_COLUMNS = (
     "id", "code", "enrolment_id", "learner_id", "course_id", "subject_name", "document",
@@ -362,7 +364,9 @@ class Generator:
                     "" if activated is None else course.link,
                     "",
                     data.FAILURE_REASON if status == "failed" else "",
+                    EnrolmentFailureCause.PROVIDER_REFUSED.value if status == "failed" else "",
                     rng.choice(data.REVOKE_REASONS) if status == "revoked" else "",
+                    EnrolmentRevokeCause.PARTNER.value if status == "revoked" else "",
                     8 if status == "failed" else 1,
                     self.ts(requested),
                     None,

@@ -37,6 +37,18 @@ def _storage():
     return EvidenceDocument.file.field.storage
 
 
+def document_download_record(*, document: EvidenceDocument, partner_id: int, acting_user) -> None:
+    """A member of the partner's staff downloads an applicant's document: who, which, when, in
+    the audit log (every view of an applicant record is audited)."""
+    audit_record(
+        actor=acting_user,
+        action="document.downloaded",
+        target=document,
+        partner_id=partner_id,
+        data={"application": document.application_id, "kind": document.kind},
+    )
+
+
 def document_quarantine(*, application, kind: DocumentKind, data: bytes) -> EvidenceDocument:
     """Record an uploaded document as `checking`, its bytes encrypted in the database, and send
     the rebuild job after commit. Call inside the caller's transaction."""

@@ -8,7 +8,7 @@ from portal.services import audit_record
 
 from ..errors import TransitionNotAllowed
 from ..models import Partner
-from ..permissions import can_manage_partners
+from ..permissions import is_programme_admin
 
 # Partner pages live at /staff/<slug>/...; these first path segments are taken by other pages
 # (/staff/partners/ for admins, /staff/invitations/<token>/ for invited staff, /staff/programme/
@@ -34,7 +34,7 @@ def partner_slug_is_reserved(slug: str) -> bool:
 
 
 def _check(acting_user: User, slug: str) -> None:
-    if not can_manage_partners(acting_user):
+    if not is_programme_admin(acting_user):
         raise TransitionNotAllowed(_("Only programme admins can manage partners."))
     if partner_slug_is_reserved(slug):
         raise TransitionNotAllowed(

@@ -23,7 +23,7 @@ from portal.services import audit_record
 
 from ..errors import TransitionNotAllowed
 from ..models import Application, Membership, Partner, StaffInvitation, StaffRole
-from ..permissions import can_coordinate, can_manage_partners
+from ..permissions import can_coordinate, is_programme_admin
 
 INVITATION_TEMPLATE = "partners/email/staff_invitation"
 
@@ -38,7 +38,7 @@ def invitation_accept_url(token: str) -> str:
 
 def can_invite_staff(user: User, partner: Partner) -> bool:
     """Coordinators invite their colleagues; programme admins invite a partner's first staff."""
-    return can_coordinate(user, partner) or can_manage_partners(user)
+    return can_coordinate(user, partner) or is_programme_admin(user)
 
 
 def _send_invitation(*, invitation: StaffInvitation, token: str) -> None:
@@ -251,7 +251,7 @@ def membership_remove(*, membership: Membership, acting_user: User) -> None:
     """A coordinator removes someone from the staff. The last coordinator cannot be removed,
     so a partner is never left without anyone to manage it."""
     partner_id = membership.partner_id
-    if not (can_coordinate(acting_user, partner_id) or can_manage_partners(acting_user)):
+    if not (can_coordinate(acting_user, partner_id) or is_programme_admin(acting_user)):
         raise TransitionNotAllowed(_("Only a coordinator can remove staff."))
     # Lock every coordinator of the partner, so two removals at once cannot both pass the count.
     coordinators = list(
@@ -286,7 +286,7 @@ def membership_role_change(*, membership: Membership, role: str, acting_user: Us
     if role not in StaffRole.values:
         raise TransitionNotAllowed(_("Please choose a role."), code="role")
     partner_id = membership.partner_id
-    if not (can_coordinate(acting_user, partner_id) or can_manage_partners(acting_user)):
+    if not (can_coordinate(acting_user, partner_id) or is_programme_admin(acting_user)):
         raise TransitionNotAllowed(_("Only a coordinator can change roles."))
     coordinators = list(
         Membership.objects.select_for_update()

@@ -23,7 +23,7 @@ from ..forms.manage import (
     StaffInviteForm,
 )
 from ..models import Partner, StaffRole
-from ..permissions import can_manage_partners
+from ..permissions import is_programme_admin
 from ..selectors import memberships_of_partner
 from ..selectors_manage import (
     PARTNERS_PAGE_SIZE,
@@ -73,7 +73,7 @@ def partner_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def partner_create(request: HttpRequest) -> HttpResponse:
-    if not can_manage_partners(request.user):
+    if not is_programme_admin(request.user):
         raise Http404
     form = PartnerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -87,7 +87,7 @@ def partner_create(request: HttpRequest) -> HttpResponse:
                 _("%(name)s was added. You can now invite its first coordinator.")
                 % {"name": partner.name},
             )
-            return redirect("partners:partner_edit", slug=partner.slug)
+            return redirect("programme:partner_edit", slug=partner.slug)
     return render(request, "partners/manage/partner_form.html", {"form": form, "partner": None})
 
 
@@ -119,7 +119,7 @@ def partner_edit(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("The changes were saved."))
-            return redirect("partners:partner_edit", slug=partner.slug)
+            return redirect("programme:partner_edit", slug=partner.slug)
     return _partner_edit_page(request, partner, form, CoordinatorInviteForm())
 
 
@@ -143,7 +143,7 @@ def partner_invite_coordinator(request: HttpRequest, slug: str) -> HttpResponse:
                 _("The invitation was sent to %(email)s. The link works for 7 days.")
                 % {"email": invite_form.cleaned_data["email"]},
             )
-            return redirect("partners:partner_edit", slug=partner.slug)
+            return redirect("programme:partner_edit", slug=partner.slug)
     return _partner_edit_page(request, partner, PartnerForm(instance=partner), invite_form)
 
 

@@ -17,8 +17,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.services import audit_record
-
 from ..errors import TransitionNotAllowed
 from ..forms.review import ALL_STATUSES, DECISION_FORMS, DecisionForm, QueueFilterForm
 from ..models import Application, ApplicationStatus, DocumentKind, Partner
@@ -37,6 +35,7 @@ from ..services.applications import (
     application_viewed,
     case_number_reveal,
 )
+from ..services.documents import document_download_record
 
 DOCUMENT_TYPES = {
     DocumentKind.PDF: ("application/pdf", "pdf"),
@@ -245,13 +244,7 @@ def document_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     except FileNotFoundError as error:
         raise Http404 from error
     content_type, extension = DOCUMENT_TYPES[document.kind]
-    audit_record(
-        actor=request.user,
-        action="document.downloaded",
-        target=document,
-        partner_id=partner.pk,
-        data={"application": document.application_id, "kind": document.kind},
-    )
+    document_download_record(document=document, partner_id=partner.pk, acting_user=request.user)
     response = FileResponse(
         handle,
         as_attachment=True,

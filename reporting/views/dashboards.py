@@ -16,7 +16,7 @@ from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from partners.permissions import can_manage_partners
+from partners.permissions import is_programme_admin
 from partners.selectors_manage import partner_get_for_coordinator_or_404
 
 from ..charts import Bar, Series, axis_label_indexes, bar_chart, line_chart
@@ -33,7 +33,7 @@ CHART_BARS = 15  # bars per breakdown chart; the table under it has more rows, a
 
 
 def _programme_admin_only(request: HttpRequest) -> None:
-    if not can_manage_partners(request.user):
+    if not is_programme_admin(request.user):
         raise Http404
 
 

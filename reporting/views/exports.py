@@ -13,16 +13,15 @@ from portal.storage import private_storage
 
 from ..forms import KIND_HELP, ExportRequestForm
 from ..models import ExportJob
-from ..services import (
+from ..selectors_exports import (
     can_request_exports,
-    export_downloaded,
     export_get_for_requester_or_404,
     export_is_downloadable,
     export_is_expired,
     export_percent,
-    export_request,
     exports_of_user,
 )
+from ..services import export_downloaded, export_request
 
 RUNNING = (ExportJob.Status.PENDING, ExportJob.Status.RUNNING)
 

@@ -75,7 +75,7 @@ def allocations(request: HttpRequest) -> HttpResponse:
                     "used": allocation.used,
                 },
             )
-            return redirect("seats:allocations")
+            return redirect("programme:allocations")
     table = allocation_table(request.user, page_number=request.GET.get("page"))
     return render(
         request,

@@ -70,9 +70,9 @@ NOT_PAGES = {
     "partners:document_download": "not HTML: a download of a learner's document",
     "reporting:export_download": "not HTML: a CSV download",
     "learners:data_download": "not HTML: the learner's data as a JSON file",
-    "seats:completions_errors": "not HTML: a CSV of an import's errors",
+    "programme:completions_errors": "not HTML: a CSV of an import's errors",
     "seats:bulk_enrolment_errors": "not HTML: a CSV of an import's errors",
-    "partners:staff_home": "redirects every role to their partner's queue (covered)",
+    "staff:home": "redirects every role to their partner's queue (covered)",
     "portal:landing": "redirects signed-in people; the anonymous landing page is covered",
     "mfa_download_recovery_codes": "not HTML: a text file of recovery codes",
     # Steps inside a flow: reached and checked by `_walk_flows`.

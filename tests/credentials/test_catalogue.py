@@ -14,6 +14,8 @@ from credentials.models import (
     AccessMethod,
     CourseLevel,
     Enrolment,
+    EnrolmentFailureCause,
+    EnrolmentRevokeCause,
     EnrolmentStatus,
     SeatAllocation,
 )
@@ -385,6 +387,7 @@ def test_failed_enrolment_apologises_in_plain_words_without_the_internal_error(c
         partner=partner,
         status=EnrolmentStatus.FAILED,
         failure_reason="provider answered 422: {'error': 'duplicate_user'}",
+        failure_cause=EnrolmentFailureCause.PROVIDER_REFUSED,
     )
 
     html = dashboard_html(client, learner)
@@ -403,6 +406,7 @@ def test_failed_enrolment_for_lack_of_codes_says_so(client, partner):
         partner=partner,
         status=EnrolmentStatus.FAILED,
         failure_reason="no unused access codes for provider 7",
+        failure_cause=EnrolmentFailureCause.NO_ACCESS_CODES,
     )
     html = dashboard_html(client, learner)
     assert "access codes for this course had all been given out" in html
@@ -416,6 +420,7 @@ def test_revoked_enrolment_shows_the_partners_reason(client, partner):
         partner=partner,
         status=EnrolmentStatus.REVOKED,
         revoke_reason="You asked us to <b>stop</b>.",
+        revoke_cause=EnrolmentRevokeCause.PARTNER,
     )
     html = dashboard_html(client, learner)
     assert "Your partner organisation withdrew your access to this course." in html
@@ -497,7 +502,7 @@ def test_waiting_learner_gets_a_seat_when_seats_are_added(
     client.force_login(programme_admin)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            reverse("seats:allocations"),
+            reverse("programme:allocations"),
             {"partner": partner.slug, "provider": course.provider.slug, "total": 1},
         )
 

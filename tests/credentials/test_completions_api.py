@@ -397,30 +397,30 @@ def test_schema_documents_the_completions_endpoint_and_the_provider_key_scheme(c
 
 def test_admin_creates_a_key_on_the_page_and_sees_it_once(client, programme_admin, provider):
     client.force_login(programme_admin)
-    page = client.get(reverse("seats:provider_keys"))
+    page = client.get(reverse("programme:provider_keys"))
     assert page.status_code == 200
     response = client.post(
-        reverse("seats:provider_key_create"), {"provider": provider.pk, "name": "Feed"}
+        reverse("programme:provider_key_create"), {"provider": provider.pk, "name": "Feed"}
     )
     assert response.status_code == 200
     plaintext = response.context["plaintext"]
     assert plaintext and plaintext in response.content.decode()
     assert "no-store" in response["Cache-Control"]
-    again = client.get(reverse("seats:provider_keys")).content.decode()
+    again = client.get(reverse("programme:provider_keys")).content.decode()
     assert plaintext not in again and plaintext.split(".")[0] in again
 
 
 def test_admin_revokes_a_key_on_the_page(client, programme_admin, key_pair):
     client.force_login(programme_admin)
     key, plaintext = key_pair
-    response = client.post(reverse("seats:provider_key_revoke", kwargs={"key_id": key.pk}))
+    response = client.post(reverse("programme:provider_key_revoke", kwargs={"key_id": key.pk}))
     assert response.status_code == 302
     assert provider_api_key_authenticate(plaintext) is None
 
 
 def test_a_key_without_a_name_is_refused_with_the_form_kept(client, programme_admin, provider):
     client.force_login(programme_admin)
-    response = client.post(reverse("seats:provider_key_create"), {"provider": provider.pk})
+    response = client.post(reverse("programme:provider_key_create"), {"provider": provider.pk})
     assert response.status_code == 200
     assert response.context["form"].errors["name"]
     assert ProviderApiKey.objects.count() == 0
@@ -432,13 +432,13 @@ def test_provider_key_pages_are_404_for_everyone_but_programme_admins(
 ):
     user = LearnerFactory() if who == "learner" else request.getfixturevalue(who)
     client.force_login(user)
-    assert client.get(reverse("seats:provider_keys")).status_code == 404
+    assert client.get(reverse("programme:provider_keys")).status_code == 404
     assert (
         client.post(
-            reverse("seats:provider_key_create"), {"provider": provider.pk, "name": "x"}
+            reverse("programme:provider_key_create"), {"provider": provider.pk, "name": "x"}
         ).status_code
         == 404
     )
-    revoke = reverse("seats:provider_key_revoke", kwargs={"key_id": key_pair[0].pk})
+    revoke = reverse("programme:provider_key_revoke", kwargs={"key_id": key_pair[0].pk})
     assert client.post(revoke).status_code == 404
     assert ProviderApiKey.objects.get(pk=key_pair[0].pk).revoked_at is None

@@ -43,7 +43,7 @@ PROVIDER_NAME = "Open Code Academy"
 
 LIST_URL = reverse("learner_credentials:list")
 DASHBOARD_URL = reverse("learners:dashboard")
-ADMIN_LIST_URL = reverse("seats:credentials")
+ADMIN_LIST_URL = reverse("programme:credentials")
 
 
 @pytest.fixture(autouse=True)
@@ -97,7 +97,7 @@ def visibility_url(credential) -> str:
 
 
 def revoke_url(credential) -> str:
-    return reverse("seats:credential_revoke", args=[credential.pk])
+    return reverse("programme:credential_revoke", args=[credential.pk])
 
 
 def messages_of(response) -> str:
@@ -421,7 +421,7 @@ def test_admin_list_costs_the_same_number_of_queries_with_one_or_ten_credentials
     assert admin_rows(response.content.decode()) == size
 
 
-@pytest.mark.parametrize("url_name", ["seats:credentials", "seats:credential_revoke"])
+@pytest.mark.parametrize("url_name", ["programme:credentials", "programme:credential_revoke"])
 def test_everyone_but_programme_admins_gets_404_on_the_admin_pages(
     client, partner, learner, credential, url_name
 ):
@@ -433,7 +433,7 @@ def test_everyone_but_programme_admins_gets_404_on_the_admin_pages(
     ):
         client.force_login(user)
         assert client.get(url).status_code == 404
-        if url_name == "seats:credential_revoke":
+        if url_name == "programme:credential_revoke":
             assert client.post(url, {"reason": "x"}).status_code == 404
     credential.refresh_from_db()
     assert credential.status == CredentialStatus.ISSUED

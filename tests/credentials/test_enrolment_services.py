@@ -7,7 +7,14 @@ from django.core import mail
 from django.utils import timezone
 
 from credentials.errors import EnrolmentNotAllowed
-from credentials.models import AccessMethod, Enrolment, EnrolmentStatus, SeatAllocation
+from credentials.models import (
+    AccessMethod,
+    Enrolment,
+    EnrolmentFailureCause,
+    EnrolmentRevokeCause,
+    EnrolmentStatus,
+    SeatAllocation,
+)
 from credentials.services.enrolments import enrolment_fail, enrolment_request, enrolment_revoke
 from credentials.services.seats import seat_allocation_set
 from partners.models import ApplicationStatus, StaffRole
@@ -268,7 +275,11 @@ def test_seat_given_back_by_a_failure_goes_to_the_first_waiting_learner(
     (first,) = waitlist(partner, course, 1)
 
     with django_capture_on_commit_callbacks(execute=True):
-        enrolment_fail(enrolment_id=holder.pk, reason="provider answered 500")
+        enrolment_fail(
+            enrolment_id=holder.pk,
+            reason="provider answered 500",
+            cause=EnrolmentFailureCause.PROVIDER_UNAVAILABLE,
+        )
 
     holder.refresh_from_db()
     assert holder.status == EnrolmentStatus.FAILED
@@ -309,6 +320,8 @@ def test_waiting_learner_who_is_no_longer_verified_is_passed_over(
         )
 
     assert statuses([lapsed, next_in_line]) == [EnrolmentStatus.REVOKED, EnrolmentStatus.ACTIVE]
+    lapsed.refresh_from_db()
+    assert lapsed.revoke_cause == EnrolmentRevokeCause.VERIFICATION_EXPIRED
     assert allocation_of(partner, course).used == 1
 
 
@@ -383,6 +396,7 @@ def test_revoking_an_enrolment_before_its_code_is_handed_out_gives_the_seat_back
 
     assert revoked.status == EnrolmentStatus.REVOKED
     assert revoked.revoke_reason == "Duplicate"
+    assert revoked.revoke_cause == EnrolmentRevokeCause.PARTNER
     assert revoked.holds_seat is False
     assert allocation_of(partner, course).used == 0
     assert [m.to for m in mail.outbox] == [[enrolment.learner.email]]
@@ -468,7 +482,11 @@ def test_coordinators_are_told_once_at_75_and_once_at_100_percent_of_their_seats
 
     # A seat given back and taken again: no third notice.
     with django_capture_on_commit_callbacks(execute=True):
-        enrolment_fail(enrolment_id=fourth.pk, reason="provider answered 500")
+        enrolment_fail(
+            enrolment_id=fourth.pk,
+            reason="provider answered 500",
+            cause=EnrolmentFailureCause.PROVIDER_UNAVAILABLE,
+        )
     ask()
     assert allocation_of(partner, course).used == 4
     assert len(notices()) == 4

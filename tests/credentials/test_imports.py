@@ -84,11 +84,11 @@ def results_of(job):
 
 
 def test_urls_resolve_to_the_documented_paths():
-    assert reverse("seats:provider_keys") == "/staff/programme/provider-keys/"
-    assert reverse("seats:completions_import") == COMPLETIONS_URL
-    assert reverse("seats:completions_job", kwargs={"job_id": 3}) == f"{COMPLETIONS_URL}3/"
+    assert reverse("programme:provider_keys") == "/staff/programme/provider-keys/"
+    assert reverse("programme:completions_import") == COMPLETIONS_URL
+    assert reverse("programme:completions_job", kwargs={"job_id": 3}) == f"{COMPLETIONS_URL}3/"
     assert (
-        reverse("seats:completions_errors", kwargs={"job_id": 3})
+        reverse("programme:completions_errors", kwargs={"job_id": 3})
         == f"{COMPLETIONS_URL}3/errors.csv"
     )
     assert (
@@ -134,7 +134,7 @@ def test_completion_upload_records_each_line_and_reports_the_rest(
     response = upload_completions(client, provider, text, django_capture_on_commit_callbacks)
     job = ImportJob.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("seats:completions_job", kwargs={"job_id": job.pk})
+    assert response["Location"] == reverse("programme:completions_job", kwargs={"job_id": job.pk})
     job.refresh_from_db()
     assert job.kind == ImportJob.Kind.COMPLETIONS and job.provider == provider
     assert (job.status, job.total, job.processed) == (ImportJob.Status.DONE, 8, 8)
@@ -353,7 +353,7 @@ def test_results_page_shows_progress_and_refreshes_itself_while_running(
             csv_file=csv_upload("email,course_id\namina@example.org,ML-101\nb@x.org,ML-101\n"),
             acting_user=programme_admin,
         )
-    url = reverse("seats:completions_job", kwargs={"job_id": job.pk})
+    url = reverse("programme:completions_job", kwargs={"job_id": job.pk})
     # It refreshes itself only when asked to (a reload takes a screen reader back to the top).
     assert 'http-equiv="refresh"' not in client.get(url).content.decode()
     body = client.get(url + "?auto=1").content.decode()
@@ -379,7 +379,7 @@ def test_error_report_lists_the_lines_that_need_attention_as_csv(
     )
     upload_completions(client, provider, text, django_capture_on_commit_callbacks)
     job = ImportJob.objects.get()
-    response = client.get(reverse("seats:completions_errors", kwargs={"job_id": job.pk}))
+    response = client.get(reverse("programme:completions_errors", kwargs={"job_id": job.pk}))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
@@ -415,10 +415,11 @@ def test_another_admin_gets_404_on_an_upload_they_did_not_make(client, provider)
     give_totp(other)
     client.force_login(other)
     assert (
-        client.get(reverse("seats:completions_job", kwargs={"job_id": job.pk})).status_code == 404
+        client.get(reverse("programme:completions_job", kwargs={"job_id": job.pk})).status_code
+        == 404
     )
     assert (
-        client.get(reverse("seats:completions_errors", kwargs={"job_id": job.pk})).status_code
+        client.get(reverse("programme:completions_errors", kwargs={"job_id": job.pk})).status_code
         == 404
     )
 
@@ -438,7 +439,7 @@ def test_completion_pages_are_404_for_everyone_but_programme_admins(
     )
     assert response.status_code == 404
     assert ImportJob.objects.count() == 1
-    for name in ("seats:completions_job", "seats:completions_errors"):
+    for name in ("programme:completions_job", "programme:completions_errors"):
         assert client.get(reverse(name, kwargs={"job_id": job.pk})).status_code == 404
 
 
@@ -488,18 +489,18 @@ def test_completion_results_page_costs_the_same_queries_for_10_and_200_rows(
     large = _job_with_rows(kind, 200, provider=provider, created_by=programme_admin)
 
     def url(job):
-        return reverse("seats:completions_job", kwargs={"job_id": job.pk})
+        return reverse("programme:completions_job", kwargs={"job_id": job.pk})
 
     response = _same_queries(client, django_assert_num_queries, url(small), url(large))
     body = response.content.decode()
     assert "p99@example.org" in body and "p100@example.org" not in body  # 100 a page
     assert "p100@example.org" in client.get(url(large) + "?page=2").content.decode()
-    errors = reverse("seats:completions_errors", kwargs={"job_id": large.pk})
+    errors = reverse("programme:completions_errors", kwargs={"job_id": large.pk})
     client.get(errors)
     with CaptureQueriesContext(connection) as report_queries:
         report = client.get(errors)
     assert len(report.content.decode().splitlines()) == 1 + 133
-    small_errors = reverse("seats:completions_errors", kwargs={"job_id": small.pk})
+    small_errors = reverse("programme:completions_errors", kwargs={"job_id": small.pk})
     with django_assert_num_queries(len(report_queries.captured_queries)):
         client.get(small_errors)
 

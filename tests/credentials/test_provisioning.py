@@ -10,14 +10,20 @@ from django.db.models import F
 from django.utils import timezone
 
 from credentials.adapters import PROVIDER_PAYLOAD_FIELDS
-from credentials.models import AccessCode, Enrolment, EnrolmentStatus, SeatAllocation
+from credentials.models import (
+    AccessCode,
+    Enrolment,
+    EnrolmentFailureCause,
+    EnrolmentStatus,
+    SeatAllocation,
+)
 from credentials.services.enrolments import (
     RETRY_MAX_WAIT,
     STUCK_AFTER,
     enrolment_provision,
     enrolment_request,
-    enrolments_reconcile,
 )
+from credentials.services.reconcile import enrolments_reconcile
 from credentials.tasks import enrolment_provision_task
 from partners.models import DisplacementStatus
 from tests.services import require_postgres
@@ -88,6 +94,7 @@ def test_voucher_enrolment_without_codes_left_fails_after_retries_and_gives_the_
 
     assert enrolment.status == EnrolmentStatus.FAILED
     assert "access codes" in enrolment.failure_reason
+    assert enrolment.failure_cause == EnrolmentFailureCause.NO_ACCESS_CODES
     assert enrolment.attempts == settings.PROVIDER_MAX_RETRIES + 1
     assert enrolment.holds_seat is False
     assert used_seats(enrolment) == 0
@@ -192,6 +199,7 @@ def test_provider_errors_are_retried_then_the_enrolment_fails_and_the_seat_comes
     }
     assert enrolment.status == EnrolmentStatus.FAILED
     assert enrolment.failure_reason == f"provider answered {status}"  # shown to staff
+    assert enrolment.failure_cause == EnrolmentFailureCause.PROVIDER_UNAVAILABLE
     assert enrolment.attempts == tries
     assert enrolment.holds_seat is False
     assert used_seats(enrolment) == 0
@@ -228,6 +236,7 @@ def test_provider_rejection_fails_the_enrolment_at_once_without_retries(
     assert len(fake_provider.enrolment_requests) == 1
     assert enrolment.status == EnrolmentStatus.FAILED
     assert enrolment.failure_reason == "provider answered 400"
+    assert enrolment.failure_cause == EnrolmentFailureCause.PROVIDER_REFUSED
     assert enrolment.holds_seat is False
     assert used_seats(enrolment) == 0
     assert len(mails_to(learner)) == 1
@@ -280,6 +289,7 @@ def test_unreachable_provider_is_retried_then_fails(
 
     assert enrolment.status == EnrolmentStatus.FAILED
     assert enrolment.failure_reason.startswith("provider unreachable")
+    assert enrolment.failure_cause == EnrolmentFailureCause.PROVIDER_UNAVAILABLE
 
 
 # --- idempotency --------------------------------------------------------------------------------

@@ -39,8 +39,8 @@ from .factories import (
 
 pytestmark = pytest.mark.django_db
 
-ALLOCATIONS = reverse("seats:allocations")
-CODES = reverse("seats:codes")
+ALLOCATIONS = reverse("programme:allocations")
+CODES = reverse("programme:codes")
 
 
 def _text(html: str) -> str:

@@ -14,6 +14,7 @@ from credentials.models import (
     AccessCode,
     AccessMethod,
     Enrolment,
+    EnrolmentFailureCause,
     EnrolmentStatus,
     Provider,
     SeatAllocation,
@@ -41,8 +42,8 @@ from .factories import (
 
 pytestmark = pytest.mark.django_db
 
-ALLOCATIONS = reverse("seats:allocations")
-CODES = reverse("seats:codes")
+ALLOCATIONS = reverse("programme:allocations")
+CODES = reverse("programme:codes")
 
 
 def usage_url(partner) -> str:
@@ -698,7 +699,11 @@ def test_failed_enrolment_email_apologises_without_the_internal_error(
         learner=learner, partner=partner, status=EnrolmentStatus.PROVISIONING
     )
     with django_capture_on_commit_callbacks(execute=True):
-        enrolment_fail(enrolment_id=enrolment.pk, reason="HTTP 500 from https://internal/x")
+        enrolment_fail(
+            enrolment_id=enrolment.pk,
+            reason="HTTP 500 from https://internal/x",
+            cause=EnrolmentFailureCause.PROVIDER_UNAVAILABLE,
+        )
 
     [email] = mail.outbox
     assert enrolment.course.title in email.subject

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from credentials.models import AccessCode, Enrolment, EnrolmentStatus, SeatAllocation
-from credentials.services.enrolments import STUCK_AFTER, enrolments_reconcile
+from credentials.services.enrolments import STUCK_AFTER
+from credentials.services.reconcile import enrolments_reconcile
 from portal.models import AuditEvent
 from tests.credentials.conftest import api_course, verified_learner, voucher_course
 from tests.partners.factories import PartnerFactory

@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from credentials.models import Enrolment, EnrolmentStatus, SeatAllocation
-from credentials.services.enrolments import STUCK_AFTER, enrolment_request, enrolments_reconcile
+from credentials.services.enrolments import STUCK_AFTER, enrolment_request
+from credentials.services.reconcile import enrolments_reconcile
 from portal.models import AuditEvent
 from tests.credentials.conftest import api_course, verified_learner
 from tests.credentials.fake_provider import FakeProvider

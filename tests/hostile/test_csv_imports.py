@@ -112,7 +112,7 @@ def check_import_job(client: Client, job: ImportJob, job_url: str, errors_url: s
 
 def test_hostile_completion_files(place):
     client = signed_in(place.admin)
-    url = reverse("seats:completions_import")
+    url = reverse("programme:completions_import")
     cell = st.one_of(learner_emails(), st.just("ML-101"), dates(), st.just("92%"))
 
     @HOSTILE
@@ -131,8 +131,8 @@ def test_hostile_completion_files(place):
         check_import_job(
             client,
             job,
-            reverse("seats:completions_job", kwargs={"job_id": job.pk}),
-            reverse("seats:completions_errors", kwargs={"job_id": job.pk}),
+            reverse("programme:completions_job", kwargs={"job_id": job.pk}),
+            reverse("programme:completions_errors", kwargs={"job_id": job.pk}),
         )
 
     run()
@@ -201,7 +201,7 @@ def test_hostile_invitation_files(place):
 
 def test_hostile_voucher_code_files(place):
     client = signed_in(place.admin)
-    url = reverse("seats:codes")
+    url = reverse("programme:codes")
     cell = st.from_regex(r"[A-Z0-9]{4,12}", fullmatch=True)
 
     @HOSTILE

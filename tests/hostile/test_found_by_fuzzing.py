@@ -104,7 +104,7 @@ def test_a_nul_in_a_voucher_code_file_is_a_clear_error_not_a_server_error(db):
     client = Client()
     client.force_login(admin)
     response = client.post(
-        reverse("seats:codes"),
+        reverse("programme:codes"),
         {
             "provider": provider.slug,
             "csv_file": SimpleUploadedFile("codes.csv", b"AB12\nCD\x0034\n"),

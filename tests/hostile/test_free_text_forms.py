@@ -179,7 +179,7 @@ def test_credential_revocation_reason(world):
             completed_at=timezone.now(),
         )
         credential = credential_issue(enrolment_id=enrolment.pk)
-        url = reverse("seats:credential_revoke", kwargs={"pk": credential.pk})
+        url = reverse("programme:credential_revoke", kwargs={"pk": credential.pk})
         response = client.post(url, {"reason": reason})
         credential = Credential.objects.get(pk=credential.pk)
         accepted = credential.status == CredentialStatus.REVOKED
@@ -192,7 +192,7 @@ def test_credential_revocation_reason(world):
 
 def test_partner_form(world):
     client = client_for(world, "admin")
-    url = reverse("partners:partner_create")
+    url = reverse("programme:partner_create")
 
     @HOSTILE
     @given(name=texts, description=texts, slug=st.one_of(st.just(""), texts))
@@ -228,7 +228,7 @@ def test_api_key_names(world, kind):
         keys, extra = PartnerApiKey.objects, {}
     else:
         client = client_for(world, "admin")
-        url = reverse("seats:provider_key_create")
+        url = reverse("programme:provider_key_create")
         keys, extra = ProviderApiKey.objects, {"provider": world.course.provider.pk}
 
     @HOSTILE
@@ -360,7 +360,7 @@ def test_erasure_confirmation(world):
     [
         ("reviewer_a", "partners:queue", {"slug": "partner-a"}),
         ("anonymous", "courses:catalogue", {}),
-        ("admin", "seats:credentials", {}),
+        ("admin", "programme:credentials", {}),
         ("coordinator_a", "seats:enrolments", {"slug": "partner-a"}),
     ],
 )

@@ -436,7 +436,7 @@ def test_a_hidden_credential_shows_neither_its_name_nor_its_course():
         assert credential.code not in page  # only its prefix: the whole code opens its page
     # Nor does the programme page where admins revoke it (it names public credentials only).
     admin_client = _client_for(world.users["programme_admin"])
-    revoke = admin_client.get(reverse("seats:credential_revoke", args=[credential.pk]))
+    revoke = admin_client.get(reverse("programme:credential_revoke", args=[credential.pk]))
     assert revoke.status_code == 200
     assert HIDDEN_NAME not in revoke.content.decode()
     assert "hidden by the learner" in revoke.content.decode()

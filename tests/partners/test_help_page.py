@@ -102,7 +102,7 @@ def partner_edit(client):
     admin = ProgrammeAdminFactory()
     give_totp(admin)
     client.force_login(admin)
-    return partner, reverse("partners:partner_edit", args=[partner.slug])
+    return partner, reverse("programme:partner_edit", args=[partner.slug])
 
 
 def test_programme_admin_edits_a_partners_contact_details(client, partner_edit):

@@ -44,10 +44,10 @@ def partner_data(**overrides):
 
 def test_programme_admin_creates_a_partner(client):
     admin = signed_in(client, ProgrammeAdminFactory())
-    response = client.post(reverse("partners:partner_create"), partner_data())
+    response = client.post(reverse("programme:partner_create"), partner_data())
     assert response.status_code == 302
     partner = Partner.objects.get(slug="hope")
-    assert response.url == reverse("partners:partner_edit", kwargs={"slug": "hope"})
+    assert response.url == reverse("programme:partner_edit", kwargs={"slug": "hope"})
     assert [c.code for c in partner.countries] == ["JO", "LB"]
     assert partner.verification_validity_days == 365
     assert partner.is_active
@@ -58,7 +58,7 @@ def test_programme_admin_creates_a_partner(client):
 
 def test_partner_slug_is_made_from_the_name_when_left_empty(client):
     signed_in(client, ProgrammeAdminFactory())
-    client.post(reverse("partners:partner_create"), partner_data(slug="", name="Kiron Open"))
+    client.post(reverse("programme:partner_create"), partner_data(slug="", name="Kiron Open"))
     assert Partner.objects.filter(slug="kiron-open").exists()
 
 
@@ -66,7 +66,7 @@ def test_programme_admin_edits_a_partner_and_the_audit_names_changed_fields(clie
     signed_in(client, ProgrammeAdminFactory())
     partner = PartnerFactory(slug="hope", name="Hope")
     response = client.post(
-        reverse("partners:partner_edit", kwargs={"slug": "hope"}),
+        reverse("programme:partner_edit", kwargs={"slug": "hope"}),
         partner_data(verification_validity_days="180", countries=["TR"], is_active=""),
     )
     assert response.status_code == 302
@@ -81,7 +81,7 @@ def test_programme_admin_edits_a_partner_and_the_audit_names_changed_fields(clie
 def test_partner_edit_page_shows_the_form_with_the_current_values(client):
     signed_in(client, ProgrammeAdminFactory())
     PartnerFactory(slug="hope", name="Hope Network")
-    response = client.get(reverse("partners:partner_edit", kwargs={"slug": "hope"}))
+    response = client.get(reverse("programme:partner_edit", kwargs={"slug": "hope"}))
     assert response.status_code == 200
     assert "Hope Network" in response.content.decode()
     assert 'name="countries"' in response.content.decode()
@@ -90,7 +90,7 @@ def test_partner_edit_page_shows_the_form_with_the_current_values(client):
 @pytest.mark.parametrize("slug", sorted(RESERVED_SLUGS))
 def test_reserved_slug_is_refused_with_a_clear_message(client, slug):
     signed_in(client, ProgrammeAdminFactory())
-    response = client.post(reverse("partners:partner_create"), partner_data(slug=slug))
+    response = client.post(reverse("programme:partner_create"), partner_data(slug=slug))
     assert response.status_code == 200
     assert not Partner.objects.filter(slug=slug).exists()
     assert "used by the portal itself" in response.content.decode()
@@ -101,7 +101,7 @@ def test_reserved_slug_is_refused_with_a_clear_message(client, slug):
 def test_validity_below_one_day_is_refused(client):
     signed_in(client, ProgrammeAdminFactory())
     response = client.post(
-        reverse("partners:partner_create"), partner_data(verification_validity_days="0")
+        reverse("programme:partner_create"), partner_data(verification_validity_days="0")
     )
     assert response.status_code == 200
     assert not Partner.objects.exists()
@@ -110,7 +110,7 @@ def test_validity_below_one_day_is_refused(client):
 def test_taken_slug_is_refused(client):
     signed_in(client, ProgrammeAdminFactory())
     PartnerFactory(slug="hope")
-    response = client.post(reverse("partners:partner_create"), partner_data())
+    response = client.post(reverse("programme:partner_create"), partner_data())
     assert response.status_code == 200
     assert Partner.objects.filter(slug="hope").count() == 1
 
@@ -118,22 +118,22 @@ def test_taken_slug_is_refused(client):
 def test_partner_list_shows_partners_in_constant_queries(client, django_assert_max_num_queries):
     signed_in(client, ProgrammeAdminFactory())
     PartnerFactory.create_batch(3)
-    client.get(reverse("partners:partner_list"))  # warm the session and MFA lookups
+    client.get(reverse("programme:partner_list"))  # warm the session and MFA lookups
     with django_assert_max_num_queries(12) as few:
-        assert client.get(reverse("partners:partner_list")).status_code == 200
+        assert client.get(reverse("programme:partner_list")).status_code == 200
     for partner in PartnerFactory.create_batch(30):
         MembershipFactory.create_batch(2, partner=partner)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        response = client.get(reverse("partners:partner_list"))
+        response = client.get(reverse("programme:partner_list"))
     assert response.status_code == 200
 
 
 def test_partner_list_shortens_long_country_lists(client):
     signed_in(client, ProgrammeAdminFactory())
     PartnerFactory(countries=["JO", "LB", "TR", "SY", "IQ", "EG", "DE"])
-    body = client.get(reverse("partners:partner_list")).content.decode()
+    body = client.get(reverse("programme:partner_list")).content.decode()
     assert "and 2 more" in body
-    assert client.get(reverse("partners:partner_create")).status_code == 200
+    assert client.get(reverse("programme:partner_create")).status_code == 200
 
 
 @pytest.mark.parametrize("role", ["learner", "reviewer", "coordinator"])
@@ -145,7 +145,7 @@ def test_only_programme_admins_manage_partners_others_get_404(client, role, page
     else:
         signed_in(client, member(partner, role))
     kwargs = {"slug": "hope"} if page == "partner_edit" else {}
-    url = reverse(f"partners:{page}", kwargs=kwargs)
+    url = reverse(f"programme:{page}", kwargs=kwargs)
     assert client.get(url).status_code == 404
     if page != "partner_list":
         assert client.post(url, partner_data(slug="other")).status_code == 404
@@ -154,7 +154,7 @@ def test_only_programme_admins_manage_partners_others_get_404(client, role, page
 
 def test_partner_list_url_is_not_taken_by_a_partner_page(client):
     """/staff/partners/ is the admin list, never the pages of a partner whose slug is 'partners'."""
-    assert reverse("partners:partner_list") == "/staff/partners/"
+    assert reverse("programme:partner_list") == "/staff/partners/"
     signed_in(client, ProgrammeAdminFactory())
     assert client.get("/staff/partners/").status_code == 200
 
@@ -166,7 +166,7 @@ def test_programme_admin_invites_a_partners_first_coordinator(
     partner = PartnerFactory(slug="hope")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("partners:partner_invite_coordinator", kwargs={"slug": "hope"}),
+            reverse("programme:partner_invite_coordinator", kwargs={"slug": "hope"}),
             {"email": "Lead@Hope.example"},
         )
     assert response.status_code == 302
@@ -175,7 +175,7 @@ def test_programme_admin_invites_a_partners_first_coordinator(
     assert invitation.email == "Lead@Hope.example"
     assert invitation.invited_by == admin
     assert [m.to for m in mailoutbox] == [["Lead@Hope.example"]]
-    page = client.get(reverse("partners:partner_edit", kwargs={"slug": "hope"}))
+    page = client.get(reverse("programme:partner_edit", kwargs={"slug": "hope"}))
     assert "Lead@Hope.example" in page.content.decode()
 
 
@@ -186,7 +186,7 @@ def test_programme_admin_sees_coordinators_but_no_applicants_on_the_partner_page
     coordinator = member(partner, StaffRole.COORDINATOR)
     application = ApplicationFactory(partner=partner)
     signed_in(client, ProgrammeAdminFactory())
-    body = client.get(reverse("partners:partner_edit", kwargs={"slug": "hope"})).content.decode()
+    body = client.get(reverse("programme:partner_edit", kwargs={"slug": "hope"})).content.decode()
     assert coordinator.email in body
     assert application.learner.email not in body
 

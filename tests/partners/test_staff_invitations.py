@@ -46,7 +46,7 @@ def invite(partner, email="new.reviewer@hope.example", role=StaffRole.REVIEWER, 
 
 
 def accept_url(token):
-    return reverse("partners:invitation_accept", kwargs={"token": token})
+    return reverse("staff:invitation_accept", kwargs={"token": token})
 
 
 def test_coordinator_invites_by_email_and_the_link_arrives_on_commit(

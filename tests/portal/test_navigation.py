@@ -4,7 +4,9 @@ from portal.navigation import Link, current_link
 
 LINKS = [
     Link(label="About", url="/", url_name="portal:landing"),
-    Link(label="Credentials", url="/staff/programme/credentials/", url_name="seats:credentials"),
+    Link(
+        label="Credentials", url="/staff/programme/credentials/", url_name="programme:credentials"
+    ),
     Link(label="Enrolments", url="/staff/a/enrolments/", url_name="seats:enrolments"),
     Link(label="Enrol from a file", url="/staff/a/enrolments/bulk/", url_name="seats:bulk"),
 ]

@@ -51,7 +51,8 @@ from reporting import exports
 from reporting.models import Dimension, Metric, SummaryCount
 from reporting.refresh import rollups_refresh
 from reporting.selectors import partner_dashboard_data, programme_dashboard_data
-from reporting.services import previous_month, report_headlines
+from reporting.selectors_exports import report_headlines
+from reporting.services import previous_month
 from reporting.suppression import (
     METRIC_POPULATIONS,
     NO_UNIT,

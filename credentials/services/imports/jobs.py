@@ -8,7 +8,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from partners.permissions import can_coordinate, can_manage_partners
+from partners.permissions import can_coordinate, is_programme_admin
 from partners.selectors import verification_current_for_learner
 from portal.csv_upload import email_problem
 from portal.models import Role, User
@@ -34,7 +34,7 @@ class _CompletionRows:
 
     def allowed(self) -> bool:
         user = self.job.created_by
-        return user is not None and user.is_active and can_manage_partners(user)
+        return user is not None and user.is_active and is_programme_admin(user)
 
     def handle(self, row: ImportRow) -> tuple[str, str]:
         outcome = completion_report(

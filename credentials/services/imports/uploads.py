@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from partners.models import Partner
-from partners.permissions import can_coordinate, can_manage_partners
+from partners.permissions import can_coordinate, is_programme_admin
 from portal.csv_upload import CsvRow, csv_rows
 from portal.models import User
 from portal.services import audit_record
@@ -72,7 +72,7 @@ def completion_import_create(
     *, provider: Provider, csv_file: UploadedFile, acting_user: User
 ) -> ImportJob:
     """A programme admin uploads a provider's completions; they are recorded in the background."""
-    if not can_manage_partners(acting_user):
+    if not is_programme_admin(acting_user):
         raise ValidationError(_("Only programme admins can import completions."), code="forbidden")
     rows = csv_rows(csv_file, columns=COMPLETION_COLUMNS, required=COMPLETION_REQUIRED)
     return _job_create(

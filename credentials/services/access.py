@@ -1,0 +1,41 @@
+"""Giving a learner access at the provider, by its access method: a voucher code from the pool,
+a call to the provider's enrolment API, or the course's open link."""
+
+from django.utils import timezone
+
+from ..adapters import api_enrol, provider_payload
+from ..errors import NoCodesLeft
+from ..hooks import learner_display_name
+from ..models import AccessCode, AccessMethod, Enrolment, Provider
+
+
+def access_grant(*, enrolment: Enrolment, provider: Provider) -> tuple[str, str]:
+    """Give the learner access at the provider: (access link, provider's reference). Runs under
+    the enrolment's row lock (enrolments.enrolment_provision), which saves the result; raises
+    NoCodesLeft, ProviderUnavailable or ProviderRejected."""
+    if provider.access_method == AccessMethod.VOUCHER:
+        # SKIP LOCKED: concurrent jobs take different codes and never wait on each other.
+        code = (
+            AccessCode.objects.select_for_update(skip_locked=True)
+            .filter(provider=provider, enrolment__isnull=True)
+            .order_by("pk")
+            .first()
+        )
+        if code is None:
+            raise NoCodesLeft(f"no unused access codes for provider {provider.pk}")
+        code.enrolment = enrolment
+        code.assigned_at = timezone.now()
+        code.save(update_fields=["enrolment", "assigned_at"])
+        return enrolment.course.link, ""
+    if provider.access_method == AccessMethod.API:
+        payload = provider_payload(
+            name=learner_display_name(enrolment.learner),
+            # A learner registered in person without e-mail has only a placeholder address,
+            # which is never given to a provider.
+            email=enrolment.learner.email if enrolment.learner.has_real_email else "",
+            course=enrolment.course,
+            reference=f"enrolment-{enrolment.pk}",
+        )
+        granted = api_enrol(provider=provider, payload=payload)
+        return granted.access_link or enrolment.course.link, granted.provider_reference
+    return enrolment.course.link, ""
