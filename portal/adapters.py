@@ -18,6 +18,7 @@ from .crypto import decrypt_text, encrypt_text
 from .emails import email_send
 from .forms import PhoneNumberField
 from .models import User
+from .origin import on_site, site_url
 from .sms import sms_send
 
 
@@ -42,9 +43,14 @@ class AccountAdapter(DefaultAccountAdapter):
             "email": email,
             "request": request,
             "current_site": _site(request),
-            "site_url": settings.SITE_URL.rstrip("/"),
+            "site_url": site_url(),
         }
         ctx.update(context)
+        # allauth builds its links (confirm the address, reset the password, sign up) on the Host
+        # of the request at hand; every link the portal sends is on its one origin instead.
+        for name in ("activate_url", "password_reset_url", "signup_url"):
+            if isinstance(ctx.get(name), str):
+                ctx[name] = on_site(ctx[name])
         # In the recipient's own language when they have an account (a password reset asked
         # for from someone else's phone still arrives in the language they chose).
         recipient = User.objects.filter(email__iexact=email).only("language").first()

@@ -25,6 +25,7 @@ from django.utils import formats, timezone, translation
 from partners.models import Membership, Partner, StaffRole
 from portal.emails import email_send
 from portal.models import Role, User
+from portal.origin import site_url
 from portal.services import audit_record
 from portal.storage import private_storage
 
@@ -209,7 +210,7 @@ def _report_email(
             "month": month_label(month),
             "headlines": report_headlines(partner=partner, month=month),
             "as_of": exports.figures_as_of(),
-            "site_url": settings.SITE_URL.rstrip("/"),
+            "site_url": site_url(),
             **(extra or {}),
         }
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())

@@ -80,6 +80,13 @@ def _through_the_portal(application):
 
 
 @pytest.fixture(autouse=True)
+def site_url_is_the_live_server(settings, live_server):
+    """The portal's one origin is the address it is served on, as `make run` sets it: links in
+    e-mails, share links and credential ids lead back to the server the browser is using."""
+    settings.SITE_URL = live_server.url
+
+
+@pytest.fixture(autouse=True)
 def private_storage_root(settings, tmp_path, monkeypatch):
     """Evidence documents uploaded in a journey go to a folder of the test's own.
 

@@ -41,8 +41,11 @@ def send(client, django_capture_on_commit_callbacks, url: str, data: dict):
 
 
 def assert_portals_own(message, *, language: str = "en") -> None:
-    # The host may appear only inside links (which address links use is settings.SITE_URL's
-    # business), never as the portal's name.
+    # Every link is on the portal's one origin (settings.SITE_URL), whatever Host the request
+    # came with; the host never appears as the portal's name either.
+    origin = settings.SITE_URL.rstrip("/") + "/"
+    for link in re.findall(r"https?://\S+", message.body):
+        assert link.startswith(origin), f"{link!r} is not on {origin}"
     text = re.sub(r"https?://\S+", "<link>", f"{message.subject}\n{message.body}")
     for leak in ("Hello from", "Thank you for using", HOST, "example.com"):
         assert leak not in text, f"{leak!r} in:\n{text}"
