@@ -8,11 +8,16 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import AbstractApiKey
 
-
-class AccessMethod(models.TextChoices):
-    VOUCHER = "voucher", _("Voucher codes")
-    API = "api", _("Provider API")
-    OPEN = "open", _("Open link")
+from .choices import (  # noqa: F401 — re-exported: the app's code imports them from here
+    LIVE_ENROLMENT_STATUSES,
+    PENDING_ENROLMENT_STATUSES,
+    AccessMethod,
+    CourseLevel,
+    CredentialStatus,
+    EnrolmentFailureCause,
+    EnrolmentRevokeCause,
+    EnrolmentStatus,
+)
 
 
 class Provider(models.Model):
@@ -37,12 +42,6 @@ class Provider(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class CourseLevel(models.TextChoices):
-    BEGINNER = "beginner", _("Beginner")
-    INTERMEDIATE = "intermediate", _("Intermediate")
-    ADVANCED = "advanced", _("Advanced")
 
 
 class Course(models.Model):
@@ -104,44 +103,6 @@ class SeatAllocation(models.Model):
     @property
     def available(self) -> int:
         return max(self.total - self.used, 0)
-
-
-class EnrolmentStatus(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
-    PROVISIONING = "provisioning", _("Being set up")
-    ACTIVE = "active", _("Active")
-    COMPLETED = "completed", _("Completed")
-    WAITLISTED = "waitlisted", _("On the waiting list")
-    FAILED = "failed", _("Could not be set up")
-    REVOKED = "revoked", _("Withdrawn by the partner")
-
-
-class EnrolmentFailureCause(models.TextChoices):
-    """Why access could not be set up. What is shown to the learner depends on it; the
-    provider's own words stay in `failure_reason`, for staff only."""
-
-    PROVIDER_REFUSED = "provider_refused", _("The provider refused the enrolment")
-    PROVIDER_UNAVAILABLE = "provider_unavailable", _("The provider did not answer")
-    NO_ACCESS_CODES = "no_access_codes", _("No access codes left")
-
-
-class EnrolmentRevokeCause(models.TextChoices):
-    """Why access was withdrawn; a coordinator's own words stay in `revoke_reason`."""
-
-    PARTNER = "partner", _("Withdrawn by the partner")
-    VERIFICATION_EXPIRED = "verification_expired", _("Verification expired while waiting")
-    ACCOUNT_DELETED = "account_deleted", _("The learner deleted their account")
-
-
-# A learner holds at most one of these per course.
-LIVE_ENROLMENT_STATUSES = (
-    EnrolmentStatus.REQUESTED,
-    EnrolmentStatus.PROVISIONING,
-    EnrolmentStatus.ACTIVE,
-    EnrolmentStatus.COMPLETED,
-    EnrolmentStatus.WAITLISTED,
-)
-PENDING_ENROLMENT_STATUSES = (EnrolmentStatus.REQUESTED, EnrolmentStatus.PROVISIONING)
 
 
 class Enrolment(models.Model):
@@ -353,11 +314,6 @@ class StatusList(models.Model):
 
     def __str__(self) -> str:
         return f"Status list {self.number}"
-
-
-class CredentialStatus(models.TextChoices):
-    ISSUED = "issued", _("Valid")
-    REVOKED = "revoked", _("Revoked")
 
 
 class Credential(models.Model):

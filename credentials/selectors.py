@@ -111,18 +111,7 @@ def course_get_public_or_404(pk: int) -> Course:
     return get_object_or_404(_available_courses().select_related("provider"), pk=pk)
 
 
-# --- the learner's own enrolments ---------------------------------------------------------------
-
-
-def enrolments_of_learner(user: User) -> list[Enrolment]:
-    """The learner's enrolments, newest first, with course, provider and access code: one query."""
-    if not user.is_authenticated:
-        return []
-    return list(
-        Enrolment.objects.filter(learner=user)
-        .select_related("course__provider", "access_code")
-        .order_by("-requested_at", "-pk")
-    )
+# --- the learner's own enrolments (with their waiting places: credentials/waitlist.py) ----------
 
 
 def enrolment_live_for_learner(user: User, course: Course) -> Enrolment | None:

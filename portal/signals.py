@@ -2,7 +2,7 @@
 
 from django.dispatch import Signal
 
-# Sent after rows were written in bulk straight into the apps' tables (demo data, benchmarks),
-# bypassing their services: whatever is derived from them (the roll-ups) must be rebuilt.
+# Sent after demo or benchmark data was loaded (`seed_demo`, and the bulk seeding that writes
+# straight into the apps' tables): whatever is derived from them (the roll-ups) is rebuilt now.
 # Receivers run at once, in the sender's thread. No kwargs.
 bulk_load_finished = Signal()

@@ -5,6 +5,7 @@ from credentials.models import AccessCode, Course, Credential, EnrolmentStatus, 
 from credentials.services import issuance
 from partners.models import Application
 from portal.models import Role, User
+from reporting.models import RefreshState, SummaryCount
 
 from .conftest import give_totp
 from .factories import PartnerStaffFactory
@@ -79,3 +80,13 @@ def test_demo_totp_refuses_real_accounts(db):
     give_totp(user)
     with pytest.raises(CommandError, match="Only the demo accounts"):
         call_command("demo_totp", "real.staff@ngo.example")
+
+
+@pytest.mark.django_db
+def test_seed_demo_leaves_the_dashboards_with_figures():
+    """`make run` serves the dashboards right after seeding: the roll-ups are built then, not
+    15 minutes later at the first scheduled refresh."""
+    call_command("seed_demo")
+    state = RefreshState.objects.get(pk=1)
+    assert state.refreshed_at is not None
+    assert SummaryCount.objects.exists()
