@@ -2,7 +2,7 @@
 is 12 May in Amman and December 5 in New York), on staff pages as on learners' pages."""
 
 import importlib
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.conf import settings
@@ -15,7 +15,7 @@ from tests.partners.factories import ApplicationFactory, MembershipFactory, Part
 from .conftest import give_totp
 from .factories import PartnerStaffFactory
 
-MOMENT = datetime(2026, 12, 5, 14, 5)
+MOMENT = datetime(2026, 12, 5, 14, 5, tzinfo=UTC)
 
 EXPECTED = {
     "en": ("5 Dec 2026", "5 Dec 2026, 14:05"),
