@@ -1,5 +1,6 @@
 """Reads for the import pages: a programme admin's completion uploads (each admin sees only the
-files they uploaded) and a partner's bulk enrolment uploads (its coordinators), with their lines."""
+files they uploaded) and a partner's bulk enrolment uploads (its coordinators), with their lines;
+and the provider API keys that completion reports come with."""
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
@@ -12,7 +13,7 @@ from partners.permissions import can_coordinate, is_programme_admin
 from portal.csv_upload import ResultRow
 from portal.models import User
 
-from .models import AccessMethod, Course, ImportJob
+from .models import AccessMethod, Course, ImportJob, ProviderApiKey
 from .services.imports.results import RESULTS, SUCCESSES, reason_text
 
 ROWS_PAGE_SIZE = 100
@@ -126,3 +127,21 @@ def import_problem_rows(job: ImportJob):
         .order_by("line", "pk")
         .iterator(chunk_size=2000)
     )
+
+
+# --- provider API keys, for the programme admins' page ---------------------------------------
+
+
+def provider_api_keys_for_admin(user: User) -> QuerySet[ProviderApiKey]:
+    """Every provider key with its provider (one query), for programme admins; 404 otherwise."""
+    if not is_programme_admin(user):
+        raise Http404
+    return ProviderApiKey.objects.select_related("provider").order_by(
+        "provider__name", "-created_at", "-pk"
+    )
+
+
+def provider_api_key_get_for_admin_or_404(user: User, pk: int) -> ProviderApiKey:
+    if not is_programme_admin(user):
+        raise Http404
+    return get_object_or_404(ProviderApiKey.objects.select_related("provider"), pk=pk)

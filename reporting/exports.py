@@ -27,7 +27,16 @@ from credentials.models import Provider
 from partners.models import Partner
 from portal.csv_upload import csv_cell
 
-from .models import Dimension, ExportKind, Metric, RefreshState, SummaryCount
+from .models import (
+    ALL_METRICS,
+    COURSE_METRICS,
+    PEOPLE_METRICS,
+    Dimension,
+    ExportKind,
+    Metric,
+    RefreshState,
+    SummaryCount,
+)
 from .suppression import shown
 
 Progress = Callable[[int, int], None]  # (processed, total)
@@ -45,17 +54,6 @@ class TableSpec:
     dimension: str
     metrics: tuple[str, ...]
 
-
-ALL_METRICS = (
-    Metric.LEARNERS,
-    Metric.APPLICATIONS,
-    Metric.VERIFIED,
-    Metric.ENROLMENTS,
-    Metric.COMPLETIONS,
-    Metric.CREDENTIALS,
-)
-PEOPLE_METRICS = (Metric.LEARNERS, Metric.APPLICATIONS, Metric.VERIFIED)
-COURSE_METRICS = (Metric.ENROLMENTS, Metric.COMPLETIONS, Metric.CREDENTIALS)
 
 PROGRAMME_TABLES = (
     TableSpec(Dimension.MONTH, ALL_METRICS),

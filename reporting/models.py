@@ -111,6 +111,13 @@ class Metric(models.TextChoices):
     CREDENTIALS = "credentials", _("Credentials")
 
 
+# The metrics about people (counted per country) and about courses (counted per provider); the
+# month and partner tables have all of them, in this order (exports and dashboards alike).
+PEOPLE_METRICS = (Metric.LEARNERS, Metric.APPLICATIONS, Metric.VERIFIED)
+COURSE_METRICS = (Metric.ENROLMENTS, Metric.COMPLETIONS, Metric.CREDENTIALS)
+ALL_METRICS = PEOPLE_METRICS + COURSE_METRICS
+
+
 class Dimension(models.TextChoices):
     MONTH = "month", _("Month")
     PARTNER = "partner", _("Partner")

@@ -3,9 +3,6 @@ programme admins. The key mechanism (text, hash, revocation, authentication) is 
 (portal/api_keys/), the same as partners' keys; a partner's key is never a provider's key."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from partners.permissions import is_programme_admin
@@ -40,21 +37,3 @@ def provider_api_key_revoke(*, key: ProviderApiKey, acting_user: User) -> Provid
 def provider_api_key_authenticate(raw: str) -> ProviderApiKey | None:
     """The live key of an active provider matching `prefix.secret`, or None."""
     return keys.api_key_authenticate(ProviderApiKey, raw)
-
-
-# --- reads for the programme admins' page -------------------------------------------------------
-
-
-def provider_api_keys_for_admin(user: User) -> QuerySet[ProviderApiKey]:
-    """Every provider key with its provider (one query), for programme admins; 404 otherwise."""
-    if not is_programme_admin(user):
-        raise Http404
-    return ProviderApiKey.objects.select_related("provider").order_by(
-        "provider__name", "-created_at", "-pk"
-    )
-
-
-def provider_api_key_get_for_admin_or_404(user: User, pk: int) -> ProviderApiKey:
-    if not is_programme_admin(user):
-        raise Http404
-    return get_object_or_404(ProviderApiKey.objects.select_related("provider"), pk=pk)

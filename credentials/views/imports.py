@@ -30,6 +30,8 @@ from ..selectors_imports import (
     import_problem_rows,
     import_result_counts,
     import_rows_page,
+    provider_api_key_get_for_admin_or_404,
+    provider_api_keys_for_admin,
 )
 from ..services.imports import (
     COMPLETION_COLUMNS,
@@ -38,12 +40,7 @@ from ..services.imports import (
     reason_text,
     result_label,
 )
-from ..services.provider_keys import (
-    provider_api_key_create,
-    provider_api_key_get_for_admin_or_404,
-    provider_api_key_revoke,
-    provider_api_keys_for_admin,
-)
+from ..services.provider_keys import provider_api_key_create, provider_api_key_revoke
 
 
 def _admin_only(request: HttpRequest) -> None:

@@ -4,7 +4,7 @@ and the constants that say how big a table may grow (reporting/selectors/dashboa
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..models import Metric, Stage
+from ..models import ALL_METRICS, COURSE_METRICS, Stage
 
 # Long tables: the biggest rows, then one "Other" row for the rest.
 TOP_ROWS = 25
@@ -14,15 +14,8 @@ MIN_DECISIONS = 5
 NOT_APPLICABLE = "—"
 
 # The columns of the partner and provider tables, in order (to find the rows they will list).
-PARTNER_COLUMNS = (
-    Metric.LEARNERS,
-    Metric.APPLICATIONS,
-    Metric.VERIFIED,
-    Metric.ENROLMENTS,
-    Metric.COMPLETIONS,
-    Metric.CREDENTIALS,
-)
-PROVIDER_COLUMNS = (Metric.ENROLMENTS, Metric.COMPLETIONS, Metric.CREDENTIALS)
+PARTNER_COLUMNS = ALL_METRICS
+PROVIDER_COLUMNS = COURSE_METRICS
 
 FUNNEL_STAGES = [
     Stage.SIGNED_UP,
