@@ -13,8 +13,8 @@ from partners.permissions import can_coordinate, is_programme_admin
 from portal.csv_upload import ResultRow
 from portal.models import User
 
+from .import_results import RESULTS, SUCCESSES, reason_text
 from .models import AccessMethod, Course, ImportJob, ProviderApiKey
-from .services.imports.results import RESULTS, SUCCESSES, reason_text
 
 ROWS_PAGE_SIZE = 100
 RECENT_JOBS = 20

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from portal.csv_upload import ResultRow
 from portal.models import User
 
+from .invitation_reasons import invitation_row_reason
 from .models import (
     InvitationBatch,
     InvitationRow,
@@ -25,7 +26,6 @@ from .models import (
 )
 from .permissions import can_coordinate, is_programme_admin
 from .selectors import partner_get_for_staff_or_404
-from .services.invitations import invitation_row_reason
 
 PARTNERS_PAGE_SIZE = 50
 ROWS_PAGE_SIZE = 100

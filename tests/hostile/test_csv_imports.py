@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from credentials.models import AccessCode, EnrolmentStatus, ImportJob, ImportRow
 from credentials.services.imports import import_job_process, reason_text
+from partners.invitation_reasons import invitation_row_reason
 from partners.models import ApplicationStatus, InvitationBatch, InvitationRow, StaffRole
-from partners.services.invitations import invitation_row_reason
 from tests.credentials.factories import CourseFactory, EnrolmentFactory, ProviderFactory
 from tests.partners.factories import ApplicationFactory, MembershipFactory, PartnerFactory
 from tests.portal.conftest import give_totp

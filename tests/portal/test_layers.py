@@ -82,6 +82,12 @@ def test_the_unchanged_copy_keeps_every_contract(apps_copy):
             "partners.services.applications",
             "partners.selectors is not allowed to import partners.services",
         ),
+        # ... also in a selectors module split off by concern.
+        (
+            "credentials/selectors_imports.py",
+            "credentials.services.imports",
+            "credentials.selectors_imports is not allowed to import credentials.services",
+        ),
     ],
 )
 def test_a_forbidden_import_fails_lint_imports(apps_copy, module, forbidden, complaint):

@@ -7,9 +7,7 @@ is done and changes nothing (`jobs`). A completion is recorded the same way whet
 the API or from a line (`reports`); `results` names what a line can come to, and why.
 """
 
-from .jobs import import_job_process, import_jobs_reconcile
-from .reports import MAX_API_ITEMS, CompletionOutcome, completion_report, completion_values_check
-from .results import (
+from ...import_results import (
     REASONS,
     RESULTS,
     SUCCESSES,
@@ -18,6 +16,8 @@ from .results import (
     reason_text,
     result_label,
 )
+from .jobs import import_job_process, import_jobs_reconcile
+from .reports import MAX_API_ITEMS, CompletionOutcome, completion_report, completion_values_check
 from .uploads import (
     BULK_COLUMNS,
     COMPLETION_COLUMNS,

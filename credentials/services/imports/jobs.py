@@ -15,10 +15,10 @@ from portal.models import Role, User
 from portal.services import audit_record
 
 from ...errors import EnrolmentNotAllowed
+from ...import_results import RESULTS, BulkEnrolmentResult
 from ...models import Course, EnrolmentStatus, ImportJob, ImportRow
 from ..enrolments import enrolment_request
 from .reports import completion_report
-from .results import RESULTS, BulkEnrolmentResult
 from .uploads import EXTRA, import_job_enqueue
 
 logger = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from portal.csv_upload import email_problem
 from portal.models import User
 
 from ...errors import EnrolmentNotAllowed
+from ...import_results import CompletionResult, reason_text
 from ...models import Enrolment, Provider
 from ..completions import completion_enrolment_find, completion_record
-from .results import CompletionResult, reason_text
 
 MAX_API_ITEMS = 500
 # Clocks differ: a completion reported as slightly in the future is accepted.

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy
 
 from portal.csv_upload import ROW_REASONS
 
-from ...models import ImportJob
+from .models import ImportJob
 
 
 class CompletionResult(models.TextChoices):
