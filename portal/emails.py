@@ -61,8 +61,14 @@ def deliverable(address: str) -> bool:
     return not address.rstrip(">").rstrip().lower().endswith(".invalid")
 
 
-def email_send(message: EmailMessage) -> None:
-    """Queue a rendered message; it leaves after the current transaction commits."""
+def email_send(
+    message: EmailMessage, *, key: str | None = None, user=None, kind: str = ""
+) -> None:
+    """Queue a rendered message; it leaves after the current transaction commits.
+
+    `key`: the message's idempotency key (the same key is sent once, however often it is
+    queued); `user`: the account it is for (its messages go when the account is erased);
+    `kind`: what it is about ("application.approved", …), for staff and counts."""
     from .tasks import email_send_task
 
     message.to = [address for address in message.to if deliverable(address)]

@@ -104,8 +104,11 @@ def sms_send_task(self, to: str, message: str) -> None:
     sms_deliver(to=to, message=message)
 
 
-def sms_send(*, to: str, message: str) -> None:
-    """Queue a rendered message; it leaves after the current transaction commits.
+def sms_send(
+    *, to: str, message: str, key: str | None = None, user=None, kind: str = ""
+) -> None:
+    """Queue a rendered message; it leaves after the current transaction commits
+    (`key`, `user`, `kind`: as for portal.emails.email_send).
 
     With no broker (or in tests) the job runs in-process, so the code still arrives.
     """
