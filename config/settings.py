@@ -412,6 +412,10 @@ CELERY_BEAT_SCHEDULE = {
 PROVIDER_MAX_RETRIES = env.int("PROVIDER_MAX_RETRIES", default=8)
 PROVIDER_RETRY_BASE_SECONDS = env.int("PROVIDER_RETRY_BASE_SECONDS", default=30)
 PROVIDER_TIMEOUT_SECONDS = env.float("PROVIDER_TIMEOUT_SECONDS", default=10)
+# A provider that insists on an e-mail address gets <learner reference>@<this domain> for a
+# learner who did not choose to share theirs (docs/decisions/0022-learner-references.md). A
+# domain the programme controls (mail to it may simply be dropped), e.g. learners.example.org.
+PROVIDER_EMAIL_DOMAIN = env("PROVIDER_EMAIL_DOMAIN", default="")
 # Evidence documents are deleted this many days after the decision on their application.
 EVIDENCE_RETENTION_DAYS = env.int("EVIDENCE_RETENTION_DAYS", default=30)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

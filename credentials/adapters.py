@@ -1,5 +1,7 @@
-"""How each kind of provider gives access. A provider receives only the learner's name, e-mail
-and the course — never refugee status, partner or nationality."""
+"""How each kind of provider gives access. A provider receives only the learner's name, their
+learner reference at this provider, an e-mail address only when there is one to give
+(services/references.provider_email_for) and the course — never refugee status, partner or
+nationality."""
 
 import http.client
 import json
@@ -19,7 +21,9 @@ from .models import Course, Provider
 # enrolment's row lock during the call, so this bounds how long that lock is held.
 PROVIDER_TIMEOUT_SECONDS = 10
 # Exactly these fields leave the portal for a provider; tests check the payload against it.
-PROVIDER_PAYLOAD_FIELDS = ("name", "email", "course_id", "reference")
+# `email` only when there is one (docs/decisions/0022-learner-references.md); `reference` names
+# the enrolment (an idempotency key), `learner_reference` the learner, at this provider only.
+PROVIDER_PAYLOAD_FIELDS = ("name", "email", "course_id", "reference", "learner_reference")
 # 4xx answers worth retrying: timeouts, conflicts, rate limits — and 401/403, which mean our
 # token is wrong or expired (an admin can fix that), not that this learner cannot be enrolled.
 RETRYABLE_4XX = frozenset({401, 403, 408, 409, 425, 429})
@@ -31,8 +35,18 @@ class Granted:
     provider_reference: str = ""
 
 
-def provider_payload(*, name: str, email: str, course: Course, reference: str) -> dict:
-    return {"name": name, "email": email, "course_id": course.external_id, "reference": reference}
+def provider_payload(
+    *, name: str, email: str, course: Course, reference: str, learner_reference: str
+) -> dict:
+    payload = {
+        "name": name,
+        "course_id": course.external_id,
+        "reference": reference,
+        "learner_reference": learner_reference,
+    }
+    if email:
+        payload["email"] = email
+    return payload
 
 
 def _safe_link(value: object) -> str:

@@ -39,7 +39,7 @@ class ProviderAdmin(StrictAdmin):
         (None, {"fields": ["name", "slug", "website", "access_method", "is_active"]}),
         (
             _("Provider API"),
-            {"fields": ["api_enrolment_url", "api_token", "clear_api_token"]},
+            {"fields": ["api_enrolment_url", "api_token", "clear_api_token", "requires_email"]},
         ),
     ]
 

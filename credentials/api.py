@@ -1,8 +1,11 @@
 """The provider API (/api/v1/completions/): a course provider's system reports completions,
 authenticated by a provider API key.
 
-A provider learns nothing about learners it did not enrol: every pair of e-mail address and
-course id it cannot know about answers "not_found", whatever the reason.
+Each completion names the learner by exactly one of: their learner reference at this provider
+(sent on enrolment as `learner_reference`, typed by the learner on the provider's site), the
+voucher code they were given, or their e-mail address (docs/decisions/0022-learner-references.md).
+A provider learns nothing about learners it did not enrol: every learner and course id it cannot
+know about answers "not_found", whatever the reason — another provider's reference included.
 """
 
 from django.utils.translation import gettext as _
@@ -41,11 +44,28 @@ class CompletionReportSerializer(serializers.Serializer):
     """One completion (for the schema; every item is checked by the same rules as a CSV line,
     and an item that breaks them is answered `invalid`, see `CompletionResult`)."""
 
+    learner_reference = ReportedValueField(
+        required=False,
+        help_text=(
+            "The learner's reference at your platform, as sent to you on enrolment "
+            "(`learner_reference`) or as the learner typed it: 12 letters and digits, read "
+            "whatever the case, with or without dashes or spaces (`K7QM-3XW9-PA2D`), O read as "
+            "0 and I or L as 1. Give exactly one of `learner_reference`, `code` and `email`."
+        ),
+    )
+    code = ReportedValueField(
+        required=False,
+        help_text=(
+            "For voucher-code access: the access code the learner redeemed (text, exactly as "
+            "issued). Give exactly one of `learner_reference`, `code` and `email`."
+        ),
+    )
     email = ReportedValueField(
         required=False,
         help_text=(
-            "Required: the learner's e-mail address (text, at most 254 characters), as sent to "
-            "you on enrolment."
+            "The learner's e-mail address (text, at most 254 characters), as sent to you on "
+            "enrolment. Optional: many learners have none, and most are sent to you without "
+            "one. Give exactly one of `learner_reference`, `code` and `email`."
         ),
     )
     course_id = ReportedValueField(
@@ -85,13 +105,16 @@ class CompletionReportBodyScheme(OpenApiSerializerExtension):
 
 
 class CompletionResultSerializer(serializers.Serializer):
-    email = serializers.CharField()
+    learner_reference = serializers.CharField(help_text='As reported ("" if not given).')
+    code = serializers.CharField(help_text='As reported ("" if not given).')
+    email = serializers.CharField(help_text='As reported ("" if not given).')
     course_id = serializers.CharField()
     result = serializers.ChoiceField(
         choices=CompletionResult.values,
         help_text=(
             "`completed`: recorded now. `already_completed`: recorded before, nothing changed. "
-            "`not_found`: no enrolment of this learner in this course of yours. `not_active`: "
+            "`not_found`: no enrolment of this learner in this course of yours (a reference "
+            "or code you did not issue or receive is unknown here). `not_active`: "
             "the enrolment was withdrawn. `invalid`: the item breaks a rule (see `detail`)."
         ),
     )
@@ -150,9 +173,9 @@ def _echo(value) -> str:
     },
     examples=[
         OpenApiExample(
-            "One completion",
+            "One completion, by learner reference",
             value={
-                "email": "learner@example.org",
+                "learner_reference": "K7QM-3XW9-PA2D",
                 "course_id": "ML-101",
                 "completed_at": "2025-03-31",
                 "grade": "92%",
@@ -160,9 +183,21 @@ def _echo(value) -> str:
             request_only=True,
         ),
         OpenApiExample(
+            "By voucher code",
+            value={"code": "VOUCHER-7F3A-11", "course_id": "ML-101"},
+            request_only=True,
+        ),
+        OpenApiExample(
+            "By e-mail address",
+            value={"email": "learner@example.org", "course_id": "ML-101"},
+            request_only=True,
+        ),
+        OpenApiExample(
             "Its answer",
             value={
-                "email": "learner@example.org",
+                "learner_reference": "K7QM-3XW9-PA2D",
+                "code": "",
+                "email": "",
                 "course_id": "ML-101",
                 "result": "completed",
                 "changed": True,
@@ -174,6 +209,8 @@ def _echo(value) -> str:
 )
 class CompletionsView(ApiKeyView):
     """Report that learners completed your courses: one JSON object, or a list of up to 500.
+    Name each learner by exactly one of `learner_reference` (best: every learner has one at your
+    platform), `code` (voucher-code access) or `email`.
     Each item is answered in the same order and shape (an object for an object, a list for a
     list). Reporting the same completion again is safe: it answers `already_completed` with
     `changed: false`."""
@@ -196,6 +233,8 @@ class CompletionsView(ApiKeyView):
             outcome = completion_report(provider=provider, values=item, source="api")
             answers.append(
                 {
+                    "learner_reference": _echo(item.get("learner_reference")),
+                    "code": _echo(item.get("code")),
                     "email": _echo(item.get("email")),
                     "course_id": _echo(item.get("course_id")),
                     "result": outcome.result,

@@ -55,6 +55,28 @@ REASONS = {
     "not_found": gettext_lazy(
         "No active enrolment with this provider matches this e-mail address and course."
     ),
+    # The same sentence for a reference (or code) that exists nowhere and for one of another
+    # provider: a provider learns nothing about other providers' learners.
+    "not_found_reference": gettext_lazy(
+        "No active enrolment with this provider matches this learner reference and course."
+    ),
+    "not_found_code": gettext_lazy(
+        "No active enrolment with this provider matches this access code and course."
+    ),
+    "missing_learner": gettext_lazy(
+        "Say who completed the course: give their learner reference, their access code or "
+        "their e-mail address."
+    ),
+    "several_learners": gettext_lazy(
+        "Give only one of learner reference, access code and e-mail address."
+    ),
+    "bad_identifier": gettext_lazy(
+        "The learner reference, the access code and the e-mail address must be plain text."
+    ),
+    "bad_reference": gettext_lazy(
+        "This is not a learner reference: a learner reference has 12 letters and digits, "
+        "like K7QM-3XW9-PA2D."
+    ),
     "not_active": gettext_lazy(
         "This enrolment is no longer active (it was withdrawn), so it cannot be completed."
     ),

@@ -32,6 +32,17 @@ class Provider(models.Model):
     # For the API method: where enrolments are posted, and the token (encrypted at rest).
     api_enrolment_url = models.URLField(_("enrolment endpoint"), blank=True)
     api_token_encrypted = models.TextField(blank=True, editable=False)
+    # Whether the provider's API refuses an enrolment without an e-mail address: it then gets a
+    # pseudonymous address per learner (LearnerReference.provider_email), never an empty one.
+    requires_email = models.BooleanField(
+        _("requires an e-mail address"),
+        default=False,
+        help_text=_(
+            "Only for the provider API: tick if the provider refuses learners without an e-mail "
+            "address. Learners who do not share theirs are then sent as "
+            "<learner reference>@<PROVIDER_EMAIL_DOMAIN>."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -174,6 +185,40 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"Enrolment {self.pk} ({self.status})"
+
+
+class LearnerReference(models.Model):
+    """How one provider knows one learner: an opaque, random reference of its own (12 characters
+    of Crockford base32, see credentials/references.py), different at every provider, so that
+    providers cannot link a learner across platforms. Made when the learner is first given
+    access at the provider (services/references.py); deleted with the learner.
+
+    Personal data (pseudonymous): reference (with learner), share_email (the learner's choice to
+    give this provider their real e-mail address).
+    """
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_references"
+    )
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, related_name="learner_references"
+    )
+    # Canonical form: 12 upper-case Crockford base32 characters, no dashes.
+    reference = models.CharField(_("learner reference"), max_length=12, unique=True)
+    share_email = models.BooleanField(_("share my e-mail address"), default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("learner reference")
+        verbose_name_plural = _("learner references")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "provider"], name="one_reference_per_learner_and_provider"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Learner reference {self.pk}"
 
 
 class AccessCode(models.Model):

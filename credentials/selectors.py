@@ -28,6 +28,7 @@ from .models import (
     Credential,
     Enrolment,
     EnrolmentStatus,
+    LearnerReference,
     Provider,
     StatusList,
 )
@@ -253,6 +254,15 @@ def credential_get_for_learner_or_404(user: User, pk: int) -> Credential:
         Credential.objects.select_related("course__provider").defer("document"),
         pk=pk,
         learner=user,
+    )
+
+
+def learner_reference_get_for_learner_or_404(user: User, provider_id: int) -> LearnerReference:
+    """The learner's own reference at a provider; none, or not a learner: 404."""
+    if not getattr(user, "is_learner", False):
+        raise Http404
+    return get_object_or_404(
+        LearnerReference.objects.select_related("provider"), learner=user, provider_id=provider_id
     )
 
 

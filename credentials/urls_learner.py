@@ -2,11 +2,17 @@
 
 from django.urls import path
 
-from .views import learner_credentials
+from .views import learner_credentials, learner_references
 
 app_name = "learner_credentials"
 
 urlpatterns = [
     path("", learner_credentials.credential_list, name="list"),
     path("<int:pk>/visibility/", learner_credentials.credential_visibility, name="visibility"),
+    # The learner's choice to give one provider their e-mail address (decision 0022).
+    path(
+        "providers/<int:provider_id>/share-email/",
+        learner_references.share_email,
+        name="share_email",
+    ),
 ]

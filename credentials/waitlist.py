@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 
 from portal.models import User
 
-from .models import Enrolment, EnrolmentStatus
+from .models import Enrolment, EnrolmentStatus, LearnerReference
 
 
 def _waiting_ahead() -> Subquery:
@@ -33,10 +33,15 @@ def _waiting_ahead() -> Subquery:
 
 def enrolments_of_learner_with_places(user: User) -> list[Enrolment]:
     """The learner's enrolments, newest first, with course, provider, access code and credential;
-    each waitlisted one carries `waiting_place` (1 = next to get a seat), others None.
-    One query, whatever the number of enrolments or of people waiting."""
+    each waitlisted one carries `waiting_place` (1 = next to get a seat), others None, and
+    `learner_reference` / `shares_email`: the learner's reference at the course's provider
+    (canonical; None before they were first given access there) and their choice to share their
+    e-mail address with it. One query, whatever the number of enrolments or of people waiting."""
     if not user.is_authenticated:
         return []
+    reference = LearnerReference.objects.filter(
+        learner_id=OuterRef("learner_id"), provider_id=OuterRef("course__provider_id")
+    )
     return list(
         Enrolment.objects.filter(learner=user)
         .select_related("course__provider", "access_code", "credential")
@@ -45,7 +50,9 @@ def enrolments_of_learner_with_places(user: User) -> list[Enrolment]:
                 When(status=EnrolmentStatus.WAITLISTED, then=_waiting_ahead() + 1),
                 default=None,
                 output_field=IntegerField(),
-            )
+            ),
+            learner_reference=Subquery(reference.values("reference")[:1]),
+            shares_email=Subquery(reference.values("share_email")[:1]),
         )
         .order_by("-requested_at", "-pk")
     )

@@ -17,6 +17,13 @@ class CredentialVisibilityForm(forms.Form):
     )
 
 
+class ShareEmailForm(forms.Form):
+    share = forms.TypedChoiceField(
+        choices=[("1", _("Share my e-mail address")), ("0", _("Stop sharing my e-mail address"))],
+        coerce=lambda value: value == "1",
+    )
+
+
 def code_from_text(text: str) -> str:
     """The verification code in what an admin pasted: the code itself, or any link to the
     credential (/verify/<code>/, its JSON, QR code or certificate). Empty when there is none."""

@@ -112,7 +112,15 @@ class ProviderAdminForm(forms.ModelForm):
     class Meta:
         model = Provider
         formfield_callback = https_by_default
-        fields = ["name", "slug", "website", "access_method", "api_enrolment_url", "is_active"]
+        fields = [
+            "name",
+            "slug",
+            "website",
+            "access_method",
+            "api_enrolment_url",
+            "requires_email",
+            "is_active",
+        ]
         help_texts = {
             "slug": _("Used in links and imports. Lower-case letters, digits and dashes."),
             "access_method": _(

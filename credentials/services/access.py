@@ -7,12 +7,20 @@ from ..adapters import api_enrol, provider_payload
 from ..errors import NoCodesLeft
 from ..hooks import learner_display_name
 from ..models import AccessCode, AccessMethod, Enrolment, Provider
+from .references import learner_reference_get_or_create, provider_email_for
 
 
 def access_grant(*, enrolment: Enrolment, provider: Provider) -> tuple[str, str]:
     """Give the learner access at the provider: (access link, provider's reference). Runs under
     the enrolment's row lock (enrolments.enrolment_provision), which saves the result; raises
-    NoCodesLeft, ProviderUnavailable or ProviderRejected."""
+    NoCodesLeft, ProviderUnavailable or ProviderRejected.
+
+    The learner's reference at this provider is made here, the first time they are given access
+    there, whatever the access method: it is what they type when the provider asks for it, and
+    what the provider reports their completion by."""
+    reference = learner_reference_get_or_create(
+        learner_id=enrolment.learner_id, provider_id=provider.pk
+    )
     if provider.access_method == AccessMethod.VOUCHER:
         # SKIP LOCKED: concurrent jobs take different codes and never wait on each other.
         code = (
@@ -30,11 +38,14 @@ def access_grant(*, enrolment: Enrolment, provider: Provider) -> tuple[str, str]
     if provider.access_method == AccessMethod.API:
         payload = provider_payload(
             name=learner_display_name(enrolment.learner),
-            # A learner registered in person without e-mail has only a placeholder address,
-            # which is never given to a provider.
-            email=enrolment.learner.email if enrolment.learner.has_real_email else "",
+            # Never the learner's own address unless they chose to share it with this provider,
+            # never an empty or placeholder one: a pseudonymous one, or none at all.
+            email=provider_email_for(
+                learner=enrolment.learner, provider=provider, reference=reference
+            ),
             course=enrolment.course,
             reference=f"enrolment-{enrolment.pk}",
+            learner_reference=reference.reference,
         )
         granted = api_enrol(provider=provider, payload=payload)
         return granted.access_link or enrolment.course.link, granted.provider_reference

@@ -1,8 +1,11 @@
-"""Completions reported by providers (API) or admins (CSV); a repeated report changes nothing."""
+"""Completions reported by providers (API) or admins (CSV), naming the learner by their learner
+reference at the provider, the voucher code they were given, or their e-mail address; a
+repeated report changes nothing."""
 
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,26 +15,43 @@ from portal.services import audit_record
 from ..errors import EnrolmentNotAllowed
 from ..models import Course, Enrolment, EnrolmentStatus, Provider
 from ..signals import enrolment_completed
+from .references import learner_id_by_reference
+
+# How a provider may name the learner in a completion report; exactly one is given.
+BY_EMAIL, BY_REFERENCE, BY_CODE = "email", "learner_reference", "code"
+IDENTIFIERS = (BY_REFERENCE, BY_CODE, BY_EMAIL)
 
 
-def completion_enrolment_find(
-    *, provider: Provider, email: str, course_id: str
-) -> Enrolment | None:
-    """The enrolment a provider means: by the learner's e-mail and the provider's course id."""
+def completion_enrolments(
+    *, provider: Provider, course_id: str, identifier: str, value: str
+) -> QuerySet[Enrolment]:
+    """The learner's enrolments in this provider's course, the learner named by one identifier
+    of the report — looked up only among what this provider was given: its own learner
+    references, its own voucher codes, or (as before references) the learner's e-mail."""
+    enrolments = Enrolment.objects.filter(course__provider=provider, course__external_id=course_id)
+    if identifier == BY_REFERENCE:
+        learner_id = learner_id_by_reference(provider=provider, text=value)
+        return enrolments.filter(learner_id=learner_id) if learner_id else enrolments.none()
+    if identifier == BY_CODE:
+        return enrolments.filter(access_code__provider=provider, access_code__code=value)
     # The learner first, by the index on UPPER(email): as one join, the planner may scan
     # the provider's enrolments instead.
     learner_ids = list(
-        User.objects.filter(email__iexact=email.strip()).values_list("pk", flat=True)
+        User.objects.filter(email__iexact=value.strip()).values_list("pk", flat=True)
     )
-    if not learner_ids:
-        return None
+    return enrolments.filter(learner_id__in=learner_ids) if learner_ids else enrolments.none()
+
+
+def completion_enrolment_find(
+    *, provider: Provider, course_id: str, identifier: str = BY_EMAIL, value: str = ""
+) -> Enrolment | None:
+    """The enrolment a provider means: the named learner's latest active (or completed) one in
+    the provider's course."""
     return (
-        Enrolment.objects.filter(
-            course__provider=provider,
-            course__external_id=course_id,
-            learner_id__in=learner_ids,
-            status__in=[EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED],
+        completion_enrolments(
+            provider=provider, course_id=course_id, identifier=identifier, value=value
         )
+        .filter(status__in=[EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED])
         .order_by("-requested_at")
         .first()
     )
@@ -76,4 +96,13 @@ def completion_record(
     return enrolment, True
 
 
-__all__ = ["Course", "completion_enrolment_find", "completion_record"]
+__all__ = [
+    "BY_CODE",
+    "BY_EMAIL",
+    "BY_REFERENCE",
+    "IDENTIFIERS",
+    "Course",
+    "completion_enrolment_find",
+    "completion_enrolments",
+    "completion_record",
+]

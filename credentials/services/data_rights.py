@@ -26,9 +26,12 @@ from ..models import (
     Enrolment,
     EnrolmentStatus,
     ImportRow,
+    LearnerReference,
 )
+from ..references import reference_display
 from .enrolments import enrolment_cancel_for_erasure
 from .issuance import credential_revoke, verification_url
+from .references import learner_references_delete
 
 # An erased learner's API-provider enrolment owes the provider a notice (its audit action). When
 # its job was lost (Redis down) or has not got an answer yet, the reconciler sends it again,
@@ -57,14 +60,25 @@ def learner_audit_targets(user: User) -> dict[str, list[int]]:
         "credentials.credential": list(
             Credential.objects.filter(learner=user).values_list("pk", flat=True)
         ),
+        "credentials.learnerreference": list(
+            LearnerReference.objects.filter(learner=user).values_list("pk", flat=True)
+        ),
     }
 
 
 def learner_enrolments_export(user: User) -> list[dict]:
-    """The learner's enrolments, oldest first, with the access code each was given: two queries."""
+    """The learner's enrolments, oldest first, with the access code each was given, and the
+    learner's reference at its provider (and whether they share their e-mail address with it):
+    three queries."""
     codes = dict(
         AccessCode.objects.filter(enrolment__learner=user).values_list("enrolment_id", "code")
     )
+    references = {
+        provider_id: (reference, share)
+        for provider_id, reference, share in LearnerReference.objects.filter(
+            learner=user
+        ).values_list("provider_id", "reference", "share_email")
+    }
     enrolments = (
         Enrolment.objects.filter(learner=user)
         .select_related("course__provider", "partner")
@@ -80,6 +94,7 @@ def learner_enrolments_export(user: User) -> list[dict]:
             "access_link": enrolment.access_link or None,
             "access_code": codes.get(enrolment.pk),
             "provider_reference": enrolment.provider_reference or None,
+            **_reference_export(references.get(enrolment.course.provider_id)),
             "requested_at": when(enrolment.requested_at),
             "waitlisted_at": when(enrolment.waitlisted_at),
             "activated_at": when(enrolment.activated_at),
@@ -90,6 +105,15 @@ def learner_enrolments_export(user: User) -> list[dict]:
         }
         for enrolment in enrolments
     ]
+
+
+def _reference_export(reference: tuple[str, bool] | None) -> dict:
+    if reference is None:
+        return {"learner_reference": None, "email_shared_with_provider": False}
+    return {
+        "learner_reference": reference_display(reference[0]),
+        "email_shared_with_provider": reference[1],
+    }
 
 
 def learner_credentials_export(user: User) -> list[dict]:
@@ -167,7 +191,11 @@ def learner_credentials_release(*, user: User, revoke: bool) -> int:
 def learner_enrolments_erase(*, user: User, email: str) -> None:
     """Empty every personal field of the learner's enrolments (they stay to be counted), and the
     lines of uploaded completion and bulk-enrolment files that named them (by `email`, their
-    address before the erasure)."""
+    address before the erasure, or by one of their learner references). Their learner
+    references are deleted: a provider that reports by one afterwards finds nobody."""
+    references = list(
+        LearnerReference.objects.filter(learner=user).values_list("reference", flat=True)
+    )
     enrolment_ids = list(Enrolment.objects.filter(learner=user).values_list("pk", flat=True))
     Enrolment.objects.filter(pk__in=enrolment_ids).update(
         access_link="", provider_reference="", grade="", failure_reason="", revoke_reason=""
@@ -177,6 +205,18 @@ def learner_enrolments_erase(*, user: User, email: str) -> None:
     for code in AccessCode.objects.filter(enrolment_id__in=enrolment_ids).only("pk"):
         AccessCode.objects.filter(pk=code.pk).update(code=f"erased-{secrets.token_hex(10)}")
     ImportRow.objects.filter(values__email__iexact=email).update(values={}, message="")
+    if references:
+        # As the portal writes them: canonical, or grouped with dashes (in either case).
+        written = {
+            form
+            for reference in references
+            for shown in (reference, reference_display(reference))
+            for form in (shown, shown.lower())
+        }
+        ImportRow.objects.filter(values__learner_reference__in=sorted(written)).update(
+            values={}, message=""
+        )
+    learner_references_delete(learner=user)
 
 
 def enrolment_provider_notices_due(*, enrolment_ids: list[int]) -> None:

@@ -3,7 +3,9 @@
 from partners.models import Membership, StaffRole
 from portal.notify import user_email_send
 
-from ..models import Enrolment, SeatAllocation
+from ..models import AccessMethod, Enrolment, SeatAllocation
+from ..references import reference_display
+from .references import learner_reference_of
 
 ENROLMENT_TEMPLATES = {
     "active": "credentials/email/enrolment_active",
@@ -21,6 +23,9 @@ def enrolment_notify_learner(*, enrolment_id: int, event: str) -> bool:
     if enrolment is None:
         return False
     code = getattr(enrolment, "access_code", None)
+    reference = learner_reference_of(
+        learner_id=enrolment.learner_id, provider_id=enrolment.course.provider_id
+    )
     return user_email_send(
         user=enrolment.learner,
         template=ENROLMENT_TEMPLATES[event],
@@ -29,6 +34,13 @@ def enrolment_notify_learner(*, enrolment_id: int, event: str) -> bool:
             "course": enrolment.course,
             "provider": enrolment.course.provider,
             "access_code": code.code if code else "",
+            # What the learner types when the provider asks for their learner reference ("" for
+            # voucher providers, where the access code is what they type).
+            "reference": (
+                reference_display(reference.reference)
+                if reference and enrolment.course.provider.access_method != AccessMethod.VOUCHER
+                else ""
+            ),
         },
     )
 

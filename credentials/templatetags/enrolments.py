@@ -5,6 +5,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from ..models import Enrolment, EnrolmentFailureCause, EnrolmentRevokeCause
+from ..references import reference_display as _reference_display
 
 register = template.Library()
 
@@ -32,3 +33,9 @@ def access_link_for(enrolment: Enrolment) -> str:
         if link.startswith(("https://", "http://")):
             return link
     return ""
+
+
+@register.filter
+def reference_display(reference: str | None) -> str:
+    """A learner reference as the learner reads and types it: K7QM-3XW9-PA2D."""
+    return _reference_display(reference) if reference else ""

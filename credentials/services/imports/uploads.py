@@ -9,14 +9,17 @@ from django.utils.translation import gettext as _
 
 from partners.models import Partner
 from partners.permissions import can_coordinate, is_programme_admin
-from portal.csv_upload import CsvRow, csv_rows
+from portal.csv_upload import CsvRow, UploadRejected, csv_rows
 from portal.models import User
 from portal.services import audit_record
 
 from ...models import ImportJob, ImportRow, Provider
 
-COMPLETION_COLUMNS = ("email", "course_id", "completed_at", "grade")
-COMPLETION_REQUIRED = ("email", "course_id")
+# The learner is named by one of learner_reference, code or email (decision 0022): each line
+# gives exactly one; the header must have at least one of these columns.
+COMPLETION_COLUMNS = ("learner_reference", "code", "email", "course_id", "completed_at", "grade")
+COMPLETION_REQUIRED = ("course_id",)
+COMPLETION_LEARNER_COLUMNS = ("learner_reference", "code", "email")
 BULK_COLUMNS = ("email", "course")
 BULK_REQUIRED = ("email", "course")
 # "course_id" is accepted as the name of the column holding the portal's course number.
@@ -75,6 +78,15 @@ def completion_import_create(
     if not is_programme_admin(acting_user):
         raise ValidationError(_("Only programme admins can import completions."), code="forbidden")
     rows = csv_rows(csv_file, columns=COMPLETION_COLUMNS, required=COMPLETION_REQUIRED)
+    # Every line holds every column of the header: the first says which columns there are.
+    if rows and not any(name in rows[0].values for name in COMPLETION_LEARNER_COLUMNS):
+        raise UploadRejected(
+            _(
+                "The first line must have a column naming the learner: learner_reference, "
+                "code or email."
+            ),
+            code="header",
+        )
     return _job_create(
         kind=ImportJob.Kind.COMPLETIONS, rows=rows, acting_user=acting_user, provider=provider
     )
