@@ -28,3 +28,36 @@ def credential_key_check(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def provider_email_domain_check(app_configs, **kwargs):
+    """A provider that requires an e-mail address needs PROVIDER_EMAIL_DOMAIN for the
+    pseudonymous addresses (docs/decisions/0022-learner-references.md); without it, enrolments at
+    that provider are retried and then fail with that reason."""
+    if (getattr(settings, "PROVIDER_EMAIL_DOMAIN", "") or "").strip():
+        return []
+    from django.db import DatabaseError
+
+    from .models import Provider
+
+    try:
+        names = list(
+            Provider.objects.filter(requires_email=True, is_active=True).values_list(
+                "slug", flat=True
+            )[:5]
+        )
+    except DatabaseError:  # no database yet (a fresh deployment before `migrate`)
+        return []
+    if not names:
+        return []
+    return [
+        Warning(
+            "PROVIDER_EMAIL_DOMAIN is not set, but these providers require an e-mail address: "
+            f"{', '.join(names)}. Their enrolments will fail for learners who do not share "
+            "their own address.",
+            hint="Set PROVIDER_EMAIL_DOMAIN to a domain the programme controls, e.g. "
+            "learners.example.org.",
+            id="credentials.W002",
+        )
+    ]

@@ -47,11 +47,14 @@ class CompletionUploadForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["csv_file"].help_text = _(
-            "A CSV file saved as UTF-8, at most 2 MB and %(max)s lines. The first line must be "
-            "the header email,course_id,completed_at,grade (completed_at and grade may be left "
-            "out). email is the learner's address at the provider; course_id is the provider's "
-            "own course id; completed_at is a date like 2025-03-31 (empty means today); grade "
-            "is shown on the learner's record as the provider wrote it."
+            "A CSV file saved as UTF-8, at most 2 MB and %(max)s lines. The first line names "
+            "the columns: learner_reference,code,email,course_id,completed_at,grade (only "
+            "course_id and one of learner_reference, code or email are needed). Each line names "
+            "the learner by exactly one of: learner_reference, the reference the portal gave "
+            "this provider for the learner (like K7QM-3XW9-PA2D); code, the voucher code they "
+            "redeemed; or email, their address as sent to the provider. course_id is the "
+            "provider's own course id; completed_at is a date like 2025-03-31 (empty means "
+            "today); grade is shown on the learner's record as the provider wrote it."
         ) % {"max": f"{MAX_ROWS:,}"}
 
 

@@ -4,11 +4,17 @@ Only what is outside the portal is faked. The portal's adapter talks to this ser
 socket, exactly as it talks to Coursera or edX: JSON in, JSON out, a Bearer token and an
 `Idempotency-Key` header. Tests tell it how to answer (succeed, fail with 500/503, reject with
 400, answer too slowly) and read back every request it received.
+
+Like a real provider, it keeps the learner reference each enrolment came with, and reports
+completions by it (`completion_items`, `report_completions`): to the portal's completions API
+over HTTP, as a provider's system does.
 """
 
 import itertools
 import json
 import threading
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -103,6 +109,50 @@ class FakeProvider:
     def enrolment_requests(self) -> list[ReceivedRequest]:
         with self._lock:
             return [r for r in self.requests if r.method == "POST" and r.path == ENROLMENT_PATH]
+
+    @property
+    def learner_references(self) -> list[str]:
+        """The learner references the portal sent, in order (one per enrolment request)."""
+        return [
+            r.json.get("learner_reference", "")
+            for r in self.enrolment_requests
+            if isinstance(r.json, dict)
+        ]
+
+    def completion_items(self, *, completed_at: str | None = None, grade: str = "") -> list[dict]:
+        """One completion per learner and course it was asked to enrol, naming the learner by
+        the reference the portal gave it — what its system would send."""
+        seen: dict[tuple[str, str], dict] = {}
+        for request in self.enrolment_requests:
+            body = request.json if isinstance(request.json, dict) else {}
+            key = (body.get("learner_reference", ""), body.get("course_id", ""))
+            if all(key) and key not in seen:
+                item = {"learner_reference": key[0], "course_id": key[1]}
+                if completed_at:
+                    item["completed_at"] = completed_at
+                if grade:
+                    item["grade"] = grade
+                seen[key] = item
+        return list(seen.values())
+
+    def report_completions(
+        self, *, portal_url: str, api_key: str, items: list[dict] | None = None
+    ) -> tuple[int, object]:
+        """POST completions (by default `completion_items()`) to the portal's completions API at
+        `portal_url` (e.g. a live server's URL), with a provider API key; (status, JSON)."""
+        body = json.dumps(items if items is not None else self.completion_items()).encode()
+        request = urllib.request.Request(  # noqa: S310 — a test's own URL
+            portal_url.rstrip("/") + "/api/v1/completions/",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Api-Key {api_key}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            with error:
+                return error.code, json.loads(error.read() or b"null")
 
     # --- the server side ------------------------------------------------------------------------
 

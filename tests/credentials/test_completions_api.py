@@ -195,6 +195,8 @@ def test_a_completion_marks_the_enrolment_completed_with_its_date_and_grade(
         response = post(client, report(completed_at="2025-03-31T14:30:00Z", grade="92%"), key_text)
     assert response.status_code == 200
     assert response.json() == {
+        "learner_reference": "",
+        "code": "",
         "email": "amina@example.org",
         "course_id": "ML-101",
         "result": "completed",
@@ -333,7 +335,10 @@ def test_a_list_body_is_answered_item_by_item_in_order(client, key_text, enrolme
     ]
     details = [a["detail"] for a in answers.json()]
     assert details[3] == "This is not a valid e-mail address."
-    assert details[4] == "The e-mail address is missing."
+    assert details[4] == (
+        "Say who completed the course: give their learner reference, their access code or "
+        "their e-mail address."
+    )
     assert "2025-03-31" in details[5]
     assert details[6] == "The completion date is in the future."
 
@@ -389,7 +394,18 @@ def test_schema_documents_the_completions_endpoint_and_the_provider_key_scheme(c
     body = schema["components"]["schemas"]["CompletionReportBody"]
     assert len(body["oneOf"]) == 2
     item = schema["components"]["schemas"]["CompletionReport"]
-    assert set(item["properties"]) == {"email", "course_id", "completed_at", "grade"}
+    assert set(item["properties"]) == {
+        "learner_reference",
+        "code",
+        "email",
+        "course_id",
+        "completed_at",
+        "grade",
+    }
+    # E-mail is optional: nothing is required by the schema (each item is checked as a line).
+    assert "required" not in item
+    assert "exactly one of" in item["properties"]["learner_reference"]["description"]
+    assert "Optional" in item["properties"]["email"]["description"]
 
 
 # --- the provider keys page (programme admins) --------------------------------------------------

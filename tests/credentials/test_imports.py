@@ -384,12 +384,22 @@ def test_error_report_lists_the_lines_that_need_attention_as_csv(
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0] == ["line", "email", "course_id", "completed_at", "grade", "result", "reason"]
+    assert rows[0] == [
+        "line",
+        "learner_reference",
+        "code",
+        "email",
+        "course_id",
+        "completed_at",
+        "grade",
+        "result",
+        "reason",
+    ]
     assert [row[0] for row in rows[1:]] == ["3", "4"]
-    assert rows[1][5] == "Not found"
-    assert rows[1][6].startswith("No active enrolment with this provider")
-    assert rows[2][1] == "'=HYPERLINK(1)"  # never a formula in a spreadsheet
-    assert rows[2][6] == "This is not a valid e-mail address."
+    assert rows[1][7] == "Not found"
+    assert rows[1][8].startswith("No active enrolment with this provider")
+    assert rows[2][3] == "'=HYPERLINK(1)"  # never a formula in a spreadsheet
+    assert rows[2][8] == "This is not a valid e-mail address."
 
 
 def test_upload_page_lists_only_the_admins_own_uploads(client, programme_admin, provider):

@@ -15,6 +15,7 @@ from credentials.models import (
     Enrolment,
     EnrolmentFailureCause,
     EnrolmentStatus,
+    LearnerReference,
     SeatAllocation,
 )
 from credentials.services.enrolments import (
@@ -103,7 +104,7 @@ def test_voucher_enrolment_without_codes_left_fails_after_retries_and_gives_the_
 # --- provider API: what leaves the portal ---------------------------------------------------------
 
 
-def test_api_provider_receives_only_name_email_course_and_reference(
+def test_api_provider_receives_only_name_course_and_references(
     partner, fake_provider, django_capture_on_commit_callbacks
 ):
     course = api_course(partner, fake_provider, external_id="CS-101-x")
@@ -112,14 +113,17 @@ def test_api_provider_receives_only_name_email_course_and_reference(
     enrolment = request_and_run_jobs(django_capture_on_commit_callbacks, learner, course)
 
     (received,) = fake_provider.enrolment_requests
-    assert set(received.json) == {"name", "email", "course_id", "reference"}
-    assert set(received.json) == set(PROVIDER_PAYLOAD_FIELDS)
+    # No e-mail at all: the provider does not require one and the learner did not share theirs.
+    assert set(received.json) == {"name", "course_id", "reference", "learner_reference"}
+    assert set(received.json) <= set(PROVIDER_PAYLOAD_FIELDS)
+    reference = LearnerReference.objects.get(learner=learner, provider=course.provider)
     assert received.json == {
         "name": "Amal Haddad",
-        "email": "amal.haddad@example.org",
         "course_id": "CS-101-x",
         "reference": f"enrolment-{enrolment.pk}",
+        "learner_reference": reference.reference,
     }
+    assert "amal.haddad" not in received.body.decode()
     # Nothing that says who vouched for the learner, or why: field by field, and the whole body.
     never_sent = [
         DisplacementStatus.REFUGEE.value,
