@@ -9,7 +9,13 @@ allauth's and the Django admin's URLs are walked in tests/portal/test_url_permis
 import pytest
 from django.test import Client
 
-from credentials.models import Credential, Enrolment, ProviderApiKey, SeatAllocation
+from credentials.models import (
+    Credential,
+    Enrolment,
+    LearnerReference,
+    ProviderApiKey,
+    SeatAllocation,
+)
 from partners.models import Application, Membership, PartnerApiKey, StaffInvitation
 from reporting.models import ExportJob
 from tests.portal.urlwalk import walk_urls
@@ -118,6 +124,7 @@ GET_MATRIX = {
     # Learner B has no credential: their list is empty, but it is their page.
     "learner_credentials:list": LEARNER_ONLY,
     "learner_credentials:visibility": POST_ONLY,
+    "learner_credentials:share_email": POST_ONLY,
     # Public verification of learner A's credential: anyone holding the link, signed in or not.
     "verify:status_list": PUBLIC,
     "verify:credential": PUBLIC,
@@ -168,6 +175,8 @@ POST_ALLOWED = {
     "programme:credential_revoke": {"admin"},
     # Only learner A, whose credential it is; learner B gets 404 like everyone else.
     "learner_credentials:visibility": {"learner_a"},
+    # Only learner A has a reference at the world's provider; learner B gets 404 too.
+    "learner_credentials:share_email": {"learner_a"},
     "reporting:refresh": {"admin"},
     "reporting:exports": {"coordinator_a", "admin"},
 }
@@ -247,12 +256,13 @@ def test_post_is_refused_to_everyone_but_the_rightful_role(world, name):
         ProviderApiKey.objects.filter(revoked_at__isnull=True).count(),
         list(Credential.objects.values_list("pk", "status", "is_public")),
         ExportJob.objects.count(),
+        list(LearnerReference.objects.values_list("pk", "share_email")),
     )
     for role in ROLES:
         if role in POST_ALLOWED[name]:
             continue
         response = client_for(world, role).post(
-            url, {"decision": "approve", "name": "x", "public": "0", "reason": "x"}
+            url, {"decision": "approve", "name": "x", "public": "0", "reason": "x", "share": "1"}
         )
         expected = "login" if role == "anonymous" else 404
         assert outcome(response) == expected, role
@@ -266,5 +276,6 @@ def test_post_is_refused_to_everyone_but_the_rightful_role(world, name):
         ProviderApiKey.objects.filter(revoked_at__isnull=True).count(),
         list(Credential.objects.values_list("pk", "status", "is_public")),
         ExportJob.objects.count(),
+        list(LearnerReference.objects.values_list("pk", "share_email")),
     )
     assert after == before

@@ -80,6 +80,7 @@ KWARGS = {
     "programme:credential_revoke": lambda w: {"pk": w.credential_a.pk},
     "learner_credentials:list": lambda w: {},
     "learner_credentials:visibility": lambda w: {"pk": w.credential_a.pk},
+    "learner_credentials:share_email": lambda w: {"provider_id": w.course.provider_id},
     "verify:status_list": lambda w: {"number": w.credential_a.status_list.number},
     "verify:credential": lambda w: {"code": w.credential_a.code},
     "verify:credential_json": lambda w: {"code": w.credential_a.code},

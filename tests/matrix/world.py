@@ -7,7 +7,13 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from credentials.models import Credential, EnrolmentStatus, ImportJob, ProviderApiKey
+from credentials.models import (
+    Credential,
+    EnrolmentStatus,
+    ImportJob,
+    LearnerReference,
+    ProviderApiKey,
+)
 from credentials.services.issuance import credential_issue
 from partners.models import (
     EvidenceDocument,
@@ -100,6 +106,8 @@ def build_world() -> World:
     provider = ProviderFactory()
     course = CourseFactory(provider=provider)
     enrolment_a = EnrolmentFactory(learner=learner_a, course=course, partner=partner_a)
+    # Learner A's reference at the provider (made when access is given).
+    LearnerReference.objects.create(learner=learner_a, provider=provider, reference="K7QM3XW9PA2D")
     provider_key = ProviderApiKey.objects.create(
         provider=provider, name="lms", prefix="prov1234", key_hash="0" * 64
     )
