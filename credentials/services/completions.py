@@ -4,6 +4,7 @@ repeated report changes nothing."""
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -34,6 +35,12 @@ def completion_enrolments(
         return enrolments.filter(learner_id=learner_id) if learner_id else enrolments.none()
     if identifier == BY_CODE:
         return enrolments.filter(access_code__provider=provider, access_code__code=value)
+    # The pseudonymous address a provider that requires e-mail was given is its reference.
+    domain = (getattr(settings, "PROVIDER_EMAIL_DOMAIN", "") or "").strip().lower()
+    local, _at, email_domain = value.strip().rpartition("@")
+    if domain and email_domain.lower() == domain:
+        learner_id = learner_id_by_reference(provider=provider, text=local)
+        return enrolments.filter(learner_id=learner_id) if learner_id else enrolments.none()
     # The learner first, by the index on UPPER(email): as one join, the planner may scan
     # the provider's enrolments instead.
     learner_ids = list(

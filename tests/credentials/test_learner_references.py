@@ -532,6 +532,30 @@ def test_the_fake_provider_reports_completions_by_the_references_it_was_given(
     )
 
 
+def test_a_completion_by_the_pseudonymous_address_finds_the_learner(
+    client, provider_and_key, settings
+):
+    settings.PROVIDER_EMAIL_DOMAIN = "learners.example.org"
+    provider, key = provider_and_key
+    course = CourseFactory(provider=provider, external_id="ML-101")
+    enrolment = active_with_reference(course, "K7QM3XW9PA2D")
+    elsewhere = active_with_reference(CourseFactory(external_id="ML-101"), "ABCDEFGH2345")
+
+    ours = post(client, key, {"email": "k7qm3xw9pa2d@learners.example.org", "course_id": "ML-101"})
+    theirs = post(
+        client, key, {"email": "abcdefgh2345@learners.example.org", "course_id": "ML-101"}
+    )
+
+    assert ours.json()["result"] == "completed"
+    assert theirs.json()["result"] == "not_found"
+    enrolment.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert (enrolment.status, elsewhere.status) == (
+        EnrolmentStatus.COMPLETED,
+        EnrolmentStatus.ACTIVE,
+    )
+
+
 def test_a_withdrawn_enrolment_found_by_reference_is_not_active(provider_and_key):
     provider, _key = provider_and_key
     course = CourseFactory(provider=provider, external_id="ML-101")
