@@ -42,6 +42,7 @@ GET_MATRIX = {
     "set_language": row("→/", "→/", "→/", "→/", "→/", "→/", "→/"),
     "learners:dashboard": LEARNER_ONLY,
     "learners:profile": LEARNER_ONLY,
+    "learners:message_channel": LEARNER_ONLY,
     # learner_a already has an application in progress, so they are sent to their dashboard.
     "learners:choose_partner": row("login", "→/learn/", 200, 404, 404, 404, 404),
     "learners:apply": row("login", "→/learn/", 200, 404, 404, 404, 404),
@@ -152,6 +153,7 @@ POST_ALLOWED = {
     "programme:partner_edit": {"admin"},
     "learners:apply": {"learner_a", "learner_b"},
     "learners:profile": {"learner_a", "learner_b"},
+    "learners:message_channel": {"learner_a", "learner_b"},
     # Each learner asks for their own export; erasure needs the typed confirmation (the POST
     # below lacks it, so nothing is erased).
     "learners:data": {"learner_a", "learner_b"},

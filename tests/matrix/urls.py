@@ -13,6 +13,7 @@ KWARGS = {
     "set_language": lambda w: {},
     "learners:dashboard": lambda w: {},
     "learners:profile": lambda w: {},
+    "learners:message_channel": lambda w: {},
     "learners:choose_partner": lambda w: {},
     "learners:apply": lambda w: {"slug": A},
     "learners:application_edit": lambda w: {"pk": w.application_a.pk},
