@@ -50,6 +50,7 @@ KWARGS = {
     "partners:queue": lambda w: {"slug": A},
     "partners:application": lambda w: {"slug": A, "pk": w.application_a.pk},
     "partners:decide": lambda w: {"slug": A, "pk": w.application_a.pk},
+    "partners:digest_toggle": lambda w: {"slug": A},
     "partners:document_download": lambda w: {"slug": A, "pk": w.document_a.pk},
     "assisted:register": lambda w: {"slug": A},
     "assisted:slip": lambda w: {"slug": A},
