@@ -415,3 +415,18 @@ def test_credential_email_has_the_verify_link(
     assert subjects[1].startswith("Your certificate for")
     assert f"/verify/{credential.code}/" in mail.outbox[1].body
     assert sms_outbox == []
+
+
+def test_access_ready_sms_carries_the_learners_reference_when_there_is_one(
+    partner, sms_outbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    from credentials.services import notifications
+
+    monkeypatch.setattr(notifications, "_learner_reference", lambda enrolment: "K7QM-3XW9-PA2D")
+    learner = phone_only()
+    enrolment = EnrolmentFactory(learner=learner, partner=partner, status=EnrolmentStatus.ACTIVE)
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.enrolment_learner_notify(enrolment=enrolment, event="active")
+    assert len(sms_outbox) == 1
+    assert "Your reference: K7QM-3XW9-PA2D" in sms_outbox[0][1]
+    assert "Code:" not in sms_outbox[0][1]  # no voucher code for this provider
