@@ -18,10 +18,10 @@ from credentials.services.enrolments import (
     enrolment_provision,
     enrolment_request,
     enrolment_revoke,
-    waitlist_moved_worth_telling,
     waitlist_promote,
 )
 from credentials.services.issuance import credential_issue
+from credentials.services.waitlist import waitlist_moved_worth_telling
 from partners.models import ApplicationStatus, DisplacementStatus, RejectionReason, StaffRole
 from partners.services.applications import (
     Decision,
