@@ -5,6 +5,7 @@ from django.conf import settings
 
 from portal.models import AuditEvent, MessageChannel
 from tests.learners.factories import LearnerProfileFactory
+from tests.partners.factories import ApplicationFactory
 from tests.portal.factories import LearnerFactory
 
 URL = "/learn/messages/"
@@ -69,6 +70,17 @@ def test_sms_cannot_be_chosen_without_a_verified_number(client, db):
 
 def test_dashboard_links_to_the_choice_and_says_text_message_for_phone_learners(client, db):
     learner = learner_with(email=False, phone=True)
+    ApplicationFactory(learner=learner)
     client.force_login(learner)
     page = client.get("/learn/").content.decode()
     assert URL in page
+    assert "We will send you a text message when they decide" in page
+    assert "e-mail" not in page.split("<main", 1)[1].split("How we send you messages")[0]
+
+
+def test_dashboard_says_both_for_a_learner_with_both(client, db):
+    learner = learner_with(email=True, phone=True)
+    ApplicationFactory(learner=learner)
+    client.force_login(learner)
+    page = client.get("/learn/").content.decode()
+    assert "We will send you a text message and an e-mail when they decide" in page
