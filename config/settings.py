@@ -366,6 +366,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partners.tasks.verification_reminders_task",
         "schedule": timedelta(hours=6),
     },
+    # Daily at 07:00 (TIME_ZONE): the staff's summary of their queue (partners/services/digest.py).
+    "staff-digests-send": {
+        "task": "partners.tasks.staff_digests_task",
+        "schedule": crontab(hour="7", minute="0"),
+    },
     "invitation-batches-reconcile": {
         "task": "partners.tasks_manage.invitation_batches_reconcile_task",
         "schedule": timedelta(minutes=10),

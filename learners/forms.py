@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partners.documents import MAX_DOCUMENTS, validate_evidence
 from partners.models import DisplacementStatus, Partner
+from portal.models import MessageChannel
 
 from .models import LearnerProfile
 
@@ -225,3 +226,24 @@ class DocumentsForm(forms.Form):
         return clean_document_uploads(
             self.cleaned_data.get("documents") or [], existing=self.existing_documents
         )
+
+
+class MessageChannelForm(forms.Form):
+    """How the learner hears from us: only the channels they can receive are offered."""
+
+    channel = forms.ChoiceField(
+        label=_("Send me messages by"),
+        widget=forms.RadioSelect,
+        help_text=_(
+            "We tell you when your application is received and decided, when your course "
+            "access is ready, when you move up a waiting list, and when your certificate is "
+            "issued."
+        ),
+        error_messages={"required": _("Please choose how we should send you messages.")},
+    )
+
+    def __init__(self, *args, offered: list[str], initial_channel: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(MessageChannel.choices)
+        self.fields["channel"].choices = [(value, labels[value]) for value in offered]
+        self.fields["channel"].initial = initial_channel

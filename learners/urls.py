@@ -9,6 +9,7 @@ app_name = "learners"
 urlpatterns = [
     path("learn/", views.dashboard, name="dashboard"),
     path("learn/profile/", views.profile, name="profile"),
+    path("learn/messages/", views.message_channel, name="message_channel"),
     path("learn/apply/", views.choose_partner, name="choose_partner"),
     path("learn/apply/<slug:slug>/", views_applications.apply, name="apply"),
     path(

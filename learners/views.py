@@ -24,8 +24,9 @@ from partners.selectors import (
     document_get_for_download_or_404,
     partner_get_active_or_404,
 )
+from portal.services import message_channels_offered, user_message_channel_set
 
-from .forms import ProfileForm
+from .forms import MessageChannelForm, ProfileForm
 from .selectors import (
     learner_dashboard,
     learner_live_application,
@@ -110,6 +111,32 @@ def profile(request: HttpRequest) -> HttpResponse:
         request,
         "learners/profile.html",
         {"form": form, "is_new": existing is None, "privacy_version": PRIVACY_NOTICE_VERSION},
+    )
+
+
+@learner_only
+@require_http_methods(["GET", "POST"])
+def message_channel(request: HttpRequest) -> HttpResponse:
+    """How the learner hears from us: SMS, e-mail or both, among those they can receive."""
+    user = request.user
+    offered = message_channels_offered(user)
+    current = user.message_channels
+    initial = "both" if len(current) == 2 else (current[0] if current else "")
+    form = MessageChannelForm(request.POST or None, offered=offered, initial_channel=initial)
+    if request.method == "POST" and len(offered) > 1 and form.is_valid():
+        try:
+            user_message_channel_set(
+                user=user, channel=form.cleaned_data["channel"], acting_user=user
+            )
+        except ValidationError as error:
+            form.add_error("channel", error)
+        else:
+            messages.success(request, _("Your choice is saved."))
+            return redirect("learners:dashboard")
+    return render(
+        request,
+        "learners/message_channel.html",
+        {"form": form, "offered": offered, "current": current},
     )
 
 

@@ -71,6 +71,10 @@ class Membership(models.Model):
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The daily e-mail of what is new in the queue (services/digest.py): the staff member can
+    # turn it off; digest_sent_at is when the last one went (the next counts from there).
+    digest_enabled = models.BooleanField(_("daily summary e-mail"), default=True)
+    digest_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("staff membership")

@@ -15,6 +15,7 @@ urlpatterns = [
     path("applications/<int:pk>/", review.application_detail, name="application"),
     path("applications/<int:pk>/decide/", review.decide, name="decide"),
     path("documents/<int:pk>/", review.document_download, name="document_download"),
+    path("summary/", review.digest_toggle, name="digest_toggle"),
     # Coordinators of the partner
     path("team/", manage.team, name="team"),
     path("team/invite/", manage.staff_invite, name="staff_invite"),

@@ -20,6 +20,14 @@ class Role(models.TextChoices):
     OPERATOR = "operator", _("Operator")
 
 
+class MessageChannel(models.TextChoices):
+    """How a learner wants to hear about their application, access and credentials."""
+
+    SMS = "sms", _("Text message (SMS)")
+    EMAIL = "email", _("E-mail")
+    BOTH = "both", _("Text message and e-mail")
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -72,6 +80,11 @@ class User(AbstractUser):
     # E.164 ("+962791234567"), or null (never "", which would collide with other empty ones).
     phone = models.CharField(_("phone number"), max_length=16, unique=True, null=True, blank=True)
     phone_verified = models.BooleanField(_("phone number verified"), default=False)
+    # "" = not chosen: every channel the person can receive (message_channels). A choice naming
+    # a channel they can no longer receive falls back to the ones they can.
+    message_channel = models.CharField(
+        _("messages by"), max_length=5, choices=MessageChannel.choices, blank=True, default=""
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -112,6 +125,32 @@ class User(AbstractUser):
     @property
     def has_real_email(self) -> bool:
         return not self.email.endswith("@" + settings.NO_EMAIL_DOMAIN)
+
+    @property
+    def can_receive_sms(self) -> bool:
+        return bool(self.phone) and self.phone_verified
+
+    @property
+    def can_receive_email(self) -> bool:
+        return self.has_real_email
+
+    @property
+    def message_channels(self) -> tuple[str, ...]:
+        """The channels learner messages go to: the learner's choice among those they can
+        receive; with no (receivable) choice, every one they can (docs/decisions/0021)."""
+        available = tuple(
+            channel
+            for channel, ok in (
+                (MessageChannel.SMS.value, self.can_receive_sms),
+                (MessageChannel.EMAIL.value, self.can_receive_email),
+            )
+            if ok
+        )
+        chosen = {
+            MessageChannel.SMS: (MessageChannel.SMS.value,),
+            MessageChannel.EMAIL: (MessageChannel.EMAIL.value,),
+        }.get(self.message_channel, available)
+        return tuple(channel for channel in chosen if channel in available) or available
 
     @property
     def must_use_mfa(self) -> bool:

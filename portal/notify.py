@@ -1,4 +1,6 @@
-"""Render a message in the recipient's own language and send it (called from background jobs)."""
+"""Render a message in the recipient's own language and send it: learners' event messages on
+the channel they chose (learner_notify), staff e-mails (user_email_send), and the "you already
+have an account" notice."""
 
 from datetime import timedelta
 
@@ -26,6 +28,68 @@ def user_email_send(*, user: User, template: str, context: dict) -> bool:
         body = render_to_string(f"{template}_message.txt", context).strip()
     EmailMultiAlternatives(subject, body, to=[user.email]).send()
     return True
+
+
+# --- learners' event messages ------------------------------------------------------------------
+#
+# Every learner event (application received, information requested, decision, access ready,
+# waiting list moved, completion recorded, credential issued, verification expiring) goes out
+# through learner_notify, called INSIDE the transaction of the service that changes the state:
+# with the outbox, the message row commits or rolls back with the event. The key is stable per
+# event, so a service run twice sends once. docs/decisions/0023-learner-messages.md.
+
+
+def learner_notify(
+    *,
+    user: User,
+    kind: str,
+    key: str,
+    context: dict,
+    email_template: str | None = None,
+    sms_template: str | None = None,
+) -> tuple[str, ...]:
+    """Send one event's message on each channel the learner receives (User.message_channels),
+    in their language. `email_template`: as for user_email_send (`<template>_subject.txt`,
+    `<template>_message.txt`); `sms_template`: a plain text template path
+    ("partners/sms/application_approved.txt"). Nothing goes to an inactive (erased) account, to
+    a placeholder address or to an unverified number. Returns the channels used."""
+    from .emails import deliverable, email_send
+    from .sms import sms_send
+
+    if not user.is_active:
+        return ()
+    sent = []
+    context = {"user": user, "site_url": site_url(), **context}
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        for channel in user.message_channels:
+            if channel == "email" and email_template and deliverable(user.email):
+                subject = " ".join(
+                    render_to_string(f"{email_template}_subject.txt", context).split()
+                )
+                body = render_to_string(f"{email_template}_message.txt", context).strip()
+                email_send(
+                    EmailMultiAlternatives(subject, body, to=[user.email]),
+                    key=f"{key}:email",
+                    user=user,
+                    kind=kind,
+                )
+                sent.append(channel)
+            elif channel == "sms" and sms_template:
+                sms_send(
+                    to=user.phone,
+                    message=sms_render(sms_template, context),
+                    key=f"{key}:sms",
+                    user=user,
+                    kind=kind,
+                )
+                sent.append(channel)
+    return tuple(sent)
+
+
+def sms_render(template: str, context: dict) -> str:
+    """A text message from its template, in the active language, on one line where the
+    template breaks lines (every character counts: portal.sms.sms_segments)."""
+    return " ".join(render_to_string(template, context).split())
 
 
 # --- "You already have an account" --------------------------------------------------------------

@@ -104,12 +104,37 @@ def sms_send_task(self, to: str, message: str) -> None:
     sms_deliver(to=to, message=message)
 
 
-def sms_send(
-    *, to: str, message: str, key: str | None = None, user=None, kind: str = ""
-) -> None:
+def sms_send(*, to: str, message: str, key: str | None = None, user=None, kind: str = "") -> None:
     """Queue a rendered message; it leaves after the current transaction commits
     (`key`, `user`, `kind`: as for portal.emails.email_send).
 
     With no broker (or in tests) the job runs in-process, so the code still arrives.
     """
     sms_send_task.delay_on_commit(to, message)
+
+
+# --- segments -----------------------------------------------------------------------------------
+#
+# What a message costs: a text that fits the GSM 03.38 alphabet travels in 7-bit characters,
+# 160 in one SMS or 153 per part of a longer one (the rest of each part is its header); the
+# extension table's characters (€ [ ] { } \ ~ ^ | and form feed) take two. Anything else (Arabic,
+# Farsi, Ukrainian, most accents) goes as UCS-2: 70 UTF-16 code units alone, 67 per part.
+
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+
+
+def sms_segments(text: str) -> int:
+    """How many SMS parts `text` is sent as (0 for an empty text)."""
+    if not text:
+        return 0
+    if all(char in GSM7_BASIC or char in GSM7_EXTENSION for char in text):
+        units = sum(2 if char in GSM7_EXTENSION else 1 for char in text)
+        single, part = 160, 153
+    else:
+        units = len(text.encode("utf-16-le")) // 2
+        single, part = 70, 67
+    return 1 if units <= single else -(-units // part)

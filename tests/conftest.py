@@ -84,3 +84,14 @@ def _own_cache_namespace(settings):
     caches = {alias: dict(config) for alias, config in settings.CACHES.items()}
     caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
     settings.CACHES = caches
+
+
+@pytest.fixture
+def sms_outbox(settings):
+    """The text messages sent during the test, as (number, text), through a recording backend."""
+    from tests.sms_recording import RecordingBackend
+
+    settings.SMS_BACKEND = "tests.sms_recording.RecordingBackend"
+    RecordingBackend.sent = []
+    yield RecordingBackend.sent
+    RecordingBackend.sent = []

@@ -16,6 +16,7 @@ from portal.services import audit_record
 from ..errors import EnrolmentNotAllowed
 from ..models import Course, Enrolment, EnrolmentStatus, Provider
 from ..signals import enrolment_completed
+from .notifications import enrolment_learner_notify
 from .references import learner_id_by_reference
 
 # How a provider may name the learner in a completion report; exactly one is given.
@@ -75,7 +76,11 @@ def completion_record(
 ) -> tuple[Enrolment, bool]:
     """Mark an active enrolment completed. Returns (enrolment, changed); a repeated report of
     an already completed enrolment changes nothing and fires nothing."""
-    enrolment = Enrolment.objects.select_for_update(of=("self",)).get(pk=enrolment.pk)
+    enrolment = (
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("learner", "course__provider")
+        .get(pk=enrolment.pk)
+    )
     if enrolment.status == EnrolmentStatus.COMPLETED:
         return enrolment, False
     if enrolment.status != EnrolmentStatus.ACTIVE:
@@ -95,6 +100,7 @@ def completion_record(
         partner_id=enrolment.partner_id,
         data={"source": source},
     )
+    enrolment_learner_notify(enrolment=enrolment, event="completed")
     enrolment_id = enrolment.pk
     # The hook credential issuance listens to; sent only once the completion is committed.
     transaction.on_commit(

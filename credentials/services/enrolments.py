@@ -27,7 +27,9 @@ from ..models import (
 )
 from ..permissions import can_revoke_enrolment
 from .access import access_grant
+from .notifications import enrolment_learner_notify
 from .seats import allocation_for, seat_claim, seat_release, seat_thresholds_check
+from .waitlist import waitlist_moved_notify
 
 # An enrolment still requested/provisioning after this long had its job lost: send it again.
 STUCK_AFTER = timedelta(minutes=10)
@@ -50,10 +52,9 @@ def _promote_on_commit(partner_id: int, provider_id: int) -> None:
     waitlist_promote_task.delay_on_commit(partner_id, provider_id)
 
 
-def _notify_on_commit(enrolment_id: int, event: str) -> None:
-    from ..tasks import enrolment_notify_learner_task
-
-    enrolment_notify_learner_task.delay_on_commit(enrolment_id, event)
+def _notify(enrolment: Enrolment, event: str) -> None:
+    """Tell the learner, inside the caller's transaction (the message commits with the event)."""
+    enrolment_learner_notify(enrolment=enrolment, event=event)
 
 
 def _take_seat(enrolment: Enrolment) -> bool:
@@ -206,7 +207,7 @@ def enrolment_provision(*, enrolment_id: int) -> Enrolment | None:
                 target=enrolment,
                 partner_id=enrolment.partner_id,
             )
-            _notify_on_commit(enrolment.pk, "active")
+            _notify(enrolment, "active")
     if retry_error is not None:
         raise retry_error
     return enrolment
@@ -249,7 +250,7 @@ def enrolment_fail(
         partner_id=enrolment.partner_id,
         data={"reason": reason[:300], "cause": cause},
     )
-    _notify_on_commit(enrolment.pk, "failed")
+    _notify(enrolment, "failed")
     return enrolment
 
 
@@ -292,7 +293,7 @@ def enrolment_revoke(*, enrolment: Enrolment, reason: str, acting_user: User) ->
         partner_id=enrolment.partner_id,
         data={"seat_returned": not code_spent},
     )
-    _notify_on_commit(enrolment.pk, "revoked")
+    _notify(enrolment, "revoked")
     return enrolment
 
 
@@ -339,52 +340,64 @@ def enrolment_cancel_for_erasure(*, enrolment_id: int, acting_user: User) -> Enr
 def waitlist_promote(*, partner_id: int, provider_id: int) -> int:
     """Enrol waiting learners, oldest first, while the partner has seats at the provider.
     Runs as a job (`waitlist_promote_task`); each learner is promoted in a transaction of its
-    own, so a long waiting list never holds locks for long."""
-    promoted = 0
+    own, so a long waiting list never holds locks for long. Those still waiting who moved up
+    are then told their new place (`waitlist_moved_notify`)."""
+    promoted = left = 0
     while True:
-        with transaction.atomic():
-            # Waits (no SKIP LOCKED) for a concurrent promotion holding the head of the list:
-            # skipping it would let the second in line take a seat before the first.
-            enrolment = (
-                Enrolment.objects.select_for_update(of=("self",))
-                .select_related("course__provider", "learner")
-                .filter(
-                    partner_id=partner_id,
-                    course__provider_id=provider_id,
-                    status=EnrolmentStatus.WAITLISTED,
-                )
-                .order_by("waitlisted_at", "pk")
-                .first()
-            )
-            if enrolment is None:
-                return promoted
-            verification = verification_current_for_learner(enrolment.learner)
-            if verification is None or verification.partner_id != partner_id:
-                # No longer verified by this partner: the seat goes to the next learner.
-                enrolment.status = EnrolmentStatus.REVOKED
-                enrolment.revoke_reason = "verification expired while waiting"
-                enrolment.revoke_cause = EnrolmentRevokeCause.VERIFICATION_EXPIRED
-                enrolment.save(
-                    update_fields=["status", "revoke_reason", "revoke_cause", "updated_at"]
-                )
-                audit_record(
-                    actor=None,
-                    action="enrolment.revoked",
-                    target=enrolment,
-                    partner_id=partner_id,
-                    data={"reason": "verification expired while waiting"},
-                )
-                _notify_on_commit(enrolment.pk, "revoked")
-                continue
-            if not _take_seat(enrolment):
-                return promoted
-            enrolment.status = EnrolmentStatus.REQUESTED
-            enrolment.save(update_fields=["status", "holds_seat", "updated_at"])
-            audit_record(
-                actor=None,
-                action="enrolment.promoted",
-                target=enrolment,
-                partner_id=partner_id,
-            )
-            _provision_on_commit(enrolment.pk)
-            promoted += 1
+        outcome = _waitlist_promote_head(partner_id=partner_id, provider_id=provider_id)
+        if outcome is None:
+            break
+        left += 1
+        promoted += outcome == "promoted"
+    if left:
+        waitlist_moved_notify(partner_id=partner_id, provider_id=provider_id, moved_by=left)
+    return promoted
+
+
+@transaction.atomic
+def _waitlist_promote_head(*, partner_id: int, provider_id: int) -> str | None:
+    """The head of the list gets a seat ("promoted") or leaves it ("revoked"); None when the
+    list is empty or no seat is left."""
+    # Waits (no SKIP LOCKED) for a concurrent promotion holding the head of the list:
+    # skipping it would let the second in line take a seat before the first.
+    enrolment = (
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("course__provider", "learner")
+        .filter(
+            partner_id=partner_id,
+            course__provider_id=provider_id,
+            status=EnrolmentStatus.WAITLISTED,
+        )
+        .order_by("waitlisted_at", "pk")
+        .first()
+    )
+    if enrolment is None:
+        return None
+    verification = verification_current_for_learner(enrolment.learner)
+    if verification is None or verification.partner_id != partner_id:
+        # No longer verified by this partner: the seat goes to the next learner.
+        enrolment.status = EnrolmentStatus.REVOKED
+        enrolment.revoke_reason = "verification expired while waiting"
+        enrolment.revoke_cause = EnrolmentRevokeCause.VERIFICATION_EXPIRED
+        enrolment.save(update_fields=["status", "revoke_reason", "revoke_cause", "updated_at"])
+        audit_record(
+            actor=None,
+            action="enrolment.revoked",
+            target=enrolment,
+            partner_id=partner_id,
+            data={"reason": "verification expired while waiting"},
+        )
+        _notify(enrolment, "revoked")
+        return "revoked"
+    if not _take_seat(enrolment):
+        return None
+    enrolment.status = EnrolmentStatus.REQUESTED
+    enrolment.save(update_fields=["status", "holds_seat", "updated_at"])
+    audit_record(
+        actor=None,
+        action="enrolment.promoted",
+        target=enrolment,
+        partner_id=partner_id,
+    )
+    _provision_on_commit(enrolment.pk)
+    return "promoted"

@@ -33,6 +33,7 @@ from ..models import (
 )
 from ..vc import documents, proof, statuslist
 from ..vc.keys import SigningKey, private_key_from_text, private_key_to_text
+from .notifications import credential_learner_notify
 
 # A list is left for a new one when half its bits are taken, so random picks stay cheap and
 # every list keeps herd privacy.
@@ -264,6 +265,7 @@ def credential_issue(*, enrolment_id: int) -> Credential | None:
             target=credential,
             partner_id=enrolment.partner_id,
         )
+        credential_learner_notify(credential=credential, verify_url=verification_url(code))
     return credential
 
 

@@ -28,6 +28,7 @@ from ..models import (
 )
 from ..permissions import can_review_application, is_own_application
 from .documents import document_quarantine
+from .notifications import application_learner_notify
 
 
 class Decision:
@@ -151,6 +152,7 @@ def application_submit(
         partner_id=partner.pk,
         data={"assisted": assisted, "documents": len(documents or [])},
     )
+    application_learner_notify(application=application, event="received")
     return application
 
 
@@ -201,6 +203,7 @@ def application_resubmit(
         partner_id=application.partner_id,
         data={"documents": len(documents or [])},
     )
+    application_learner_notify(application=application, event="received")
     return application
 
 
@@ -323,14 +326,8 @@ def application_decide(
         partner_id=application.partner_id,
         data={"reason": reason} if reason else {},
     )
-    _notify_learner_on_commit(application, decision)
+    application_learner_notify(application=application, event=decision)
     return application
-
-
-def _notify_learner_on_commit(application: Application, event: str) -> None:
-    from ..tasks import application_notify_learner_task
-
-    application_notify_learner_task.delay_on_commit(application.pk, event)
 
 
 @transaction.atomic
@@ -349,7 +346,7 @@ def application_expire(*, application: Application) -> bool:
         target=application,
         partner_id=application.partner_id,
     )
-    _notify_learner_on_commit(application, "expired")
+    application_learner_notify(application=application, event="expired")
     return True
 
 

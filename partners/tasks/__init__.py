@@ -9,6 +9,7 @@ from .applications import (
     document_rebuild_task,
     documents_purge_task,
     documents_rebuild_reconcile_task,
+    staff_digests_task,
     verification_reminders_task,
     verifications_expire_task,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "documents_rebuild_reconcile_task",
     "invitation_batch_send_task",
     "invitation_batches_reconcile_task",
+    "staff_digests_task",
     "verification_reminders_task",
     "verifications_expire_task",
 ]

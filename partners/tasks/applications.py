@@ -5,7 +5,7 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.db import DatabaseError
 
-from ..services import documents, notifications, retention
+from ..services import digest, documents, notifications, retention
 
 
 @shared_task(
@@ -28,6 +28,12 @@ def verifications_expire_task() -> None:
 def verification_reminders_task() -> None:
     """Daily: 30 days before a verification expires, remind the learner once."""
     retention.verification_reminders_send()
+
+
+@shared_task(name="partners.tasks.staff_digests_task")
+def staff_digests_task() -> None:
+    """Daily: each staff member's summary of what is new in their partner's queue."""
+    digest.staff_digests_send()
 
 
 @shared_task(

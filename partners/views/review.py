@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ..errors import TransitionNotAllowed
 from ..forms.review import ALL_STATUSES, DECISION_FORMS, DecisionForm, QueueFilterForm
 from ..models import Application, ApplicationStatus, DocumentKind, Partner
-from ..permissions import can_coordinate
+from ..permissions import can_coordinate, membership_for
 from ..selectors import (
     QueueFilters,
     application_get_for_reviewer_or_404,
@@ -35,6 +35,7 @@ from ..services.applications import (
     application_viewed,
     case_number_reveal,
 )
+from ..services.digest import membership_digest_set
 from ..services.documents import document_download_record
 
 DOCUMENT_TYPES = {
@@ -146,8 +147,24 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
         "next_cursor": page.next_cursor,
         "next_query": _query(filters, cursor=page.next_cursor) if page.next_cursor else "",
         "first_page": not data.get("cursor"),
+        "digest_enabled": membership_for(request.user, partner).digest_enabled,
     }
     return render(request, "partners/review/queue.html", context)
+
+
+@require_POST
+def digest_toggle(request: HttpRequest, slug: str) -> HttpResponse:
+    """The staff member turns their own daily summary e-mail for this partner on or off."""
+    partner = partner_get_for_staff_or_404(request.user, slug)
+    enabled = request.POST.get("enabled") == "1"
+    membership_digest_set(user=request.user, partner_id=partner.pk, enabled=enabled)
+    messages.success(
+        request,
+        _("You will receive the daily summary.")
+        if enabled
+        else _("You will no longer receive the daily summary."),
+    )
+    return redirect("partners:queue", slug=partner.slug)
 
 
 def _query(filters: QueueFilters, **extra: str) -> str:

@@ -7,6 +7,7 @@ provider reports the completion) and find the credential, ready to share.
 import json
 
 import pytest
+from django.core import mail
 from django.test import Client
 from playwright.sync_api import expect
 
@@ -148,3 +149,14 @@ def test_phone_only_learner_from_sign_up_to_credential_in_arabic_without_javascr
     document = json.loads(credential.document)
     assert document["credentialSubject"]["name"] == NAME
     assert PHONE not in credential.document and learner.email not in credential.document
+
+    # Every event reached the learner by SMS, and only by SMS (they have no e-mail address):
+    # the sign-up code, then received, approved, access ready (with the code), completed and
+    # the credential (with its verify link).
+    texts = [m.message for m in gateway.wait_for_messages(PHONE, count=6)]
+    assert len(texts) == 6, texts
+    assert PARTNER in texts[1] and PARTNER in texts[2]
+    assert "VCH-7Q2M-88KD" in texts[3]
+    assert COURSE in texts[4]
+    assert f"/verify/{credential.code}/" in texts[5]
+    assert mail.outbox == []

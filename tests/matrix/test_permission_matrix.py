@@ -48,6 +48,7 @@ GET_MATRIX = {
     "set_language": row("→/", "→/", "→/", "→/", "→/", "→/", "→/"),
     "learners:dashboard": LEARNER_ONLY,
     "learners:profile": LEARNER_ONLY,
+    "learners:message_channel": LEARNER_ONLY,
     # learner_a already has an application in progress, so they are sent to their dashboard.
     "learners:choose_partner": row("login", "→/learn/", 200, 404, 404, 404, 404),
     "learners:apply": row("login", "→/learn/", 200, 404, 404, 404, 404),
@@ -91,6 +92,7 @@ GET_MATRIX = {
     "partners:queue": STAFF_OF_A,
     "partners:application": STAFF_OF_A,
     "partners:decide": POST_ONLY,
+    "partners:digest_toggle": POST_ONLY,
     "partners:document_download": STAFF_OF_A,
     "assisted:register": STAFF_OF_A,
     "assisted:slip": STAFF_OF_A,
@@ -151,6 +153,7 @@ POST_ALLOWED = {
     "partners:api_key_create": {"coordinator_a"},
     "partners:api_key_revoke": {"coordinator_a"},
     "partners:decide": {"reviewer_a", "coordinator_a"},
+    "partners:digest_toggle": {"reviewer_a", "coordinator_a"},
     "assisted:new_password": {"reviewer_a", "coordinator_a"},
     "learners:application_withdraw": {"learner_a"},
     "learners:documents_add": {"learner_a"},
@@ -159,6 +162,7 @@ POST_ALLOWED = {
     "programme:partner_edit": {"admin"},
     "learners:apply": {"learner_a", "learner_b"},
     "learners:profile": {"learner_a", "learner_b"},
+    "learners:message_channel": {"learner_a", "learner_b"},
     # Each learner asks for their own export; erasure needs the typed confirmation (the POST
     # below lacks it, so nothing is erased).
     "learners:data": {"learner_a", "learner_b"},

@@ -516,7 +516,9 @@ def test_approving_redirects_to_the_queue_with_a_message(
     assert application.status == ApplicationStatus.APPROVED
     assert application.decided_by == reviewer
     assert application.decision_note == "Saw card."
-    assert len(mail.outbox) == 1
+    # "Received" when the learner applied, then the decision.
+    assert len(mail.outbox) == 2
+    assert "approved your application" in mail.outbox[1].subject
     followed = signed_in.get(response["Location"])
     assert f"Application {application.pk} is verified" in followed.content.decode()
 
@@ -604,7 +606,7 @@ def test_approving_twice_shows_an_error_and_changes_nothing(
     application.refresh_from_db()
     assert application.status == ApplicationStatus.APPROVED
     assert application.decided_at == decided_at
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 2  # "received", then the one decision
 
 
 @pytest.mark.django_db
