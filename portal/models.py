@@ -137,7 +137,7 @@ class User(AbstractUser):
     @property
     def message_channels(self) -> tuple[str, ...]:
         """The channels learner messages go to: the learner's choice among those they can
-        receive; with no (receivable) choice, every one they can (docs/decisions/0021)."""
+        receive; with no (receivable) choice, every one they can (docs/decisions/0023)."""
         available = tuple(
             channel
             for channel, ok in (
