@@ -358,8 +358,8 @@ def test_the_enrolment_notice_carries_the_reference_for_the_sms(
     enrolment = provision(django_capture_on_commit_callbacks, learner, course)
     contexts = []
     monkeypatch.setattr(
-        "credentials.services.notifications.user_email_send",
-        lambda **kwargs: contexts.append(kwargs["context"]) or True,
+        "credentials.services.notifications.learner_notify",
+        lambda **kwargs: contexts.append(kwargs["context"]) or ("sms",),
     )
 
     enrolment_notify_learner(enrolment_id=enrolment.pk, event="active")
