@@ -60,14 +60,17 @@ def test_a_signed_credential_carries_only_links_on_the_origin(make_run_origin):
 
 
 @pytest.mark.django_db
-def test_invitations_join_links_and_e_mails_are_on_the_origin(make_run_origin):
+def test_invitations_join_links_and_e_mails_are_on_the_origin(
+    make_run_origin, django_capture_on_commit_callbacks
+):
     partner = PartnerFactory(slug="hope")
     assert join_url(partner) == f"{ORIGIN}/join/hope/"
     assert invitation_accept_url("tok") == f"{ORIGIN}/staff/invitations/tok/"
     verified = verified_learner(partner)
-    assert application_notify_learner(
-        application_id=verified.applications.get().pk, event="approve"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert application_notify_learner(
+            application_id=verified.applications.get().pk, event="approve"
+        )
     assert f"{ORIGIN}/" in mail.outbox[-1].body
     assert "127.0.0.1:8000" not in mail.outbox[-1].body
 
