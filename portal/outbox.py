@@ -282,7 +282,7 @@ def outbox_sweep() -> dict[str, int]:
         if time.monotonic() > deadline:
             break
         status = outbox_relay(message_id=message_id)
-        key = status or "skipped"
+        key = str(status) if status else "skipped"
         outcomes[key] = outcomes.get(key, 0) + 1
     return outcomes
 
