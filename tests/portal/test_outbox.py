@@ -418,3 +418,42 @@ def test_the_learners_export_lists_their_messages_and_erasure_deletes_them(gatew
         account_erase(user=learner)
     assert not OutboxMessage.objects.filter(user=learner).exists()
     assert OutboxMessage.objects.filter(user=other).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_jobs_of_the_version_before_the_outbox_are_written_to_it_once(gateway):
+    """email_send_task / sms_send_task jobs still queued at a deployment: the job id is the key,
+    so a redelivered job is the same message."""
+    from portal.emails import email_to_payload
+    from portal.tasks import email_send_task, sms_send_task
+
+    email_send_task.apply(args=[email_to_payload(_email(subject="Old job"))], task_id="job-a")
+    email_send_task.apply(args=[email_to_payload(_email(subject="Old job"))], task_id="job-a")
+    sms_send_task.apply(args=[PHONE, "Your code: 222222."], task_id="job-b")
+    assert [m.subject for m in mail.outbox] == ["Old job"]
+    assert gateway.last_code(PHONE) == "222222"
+    assert set(OutboxMessage.objects.values_list("key", "status")) == {
+        ("job-job-a", Status.SENT),
+        ("job-job-b", Status.SENT),
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_users_notice_is_an_outbox_row_of_its_kind_for_their_account():
+    from portal.notify import user_email_send
+
+    learner = LearnerFactory(email="amal@example.org")
+    with transaction.atomic():
+        assert user_email_send(
+            user=learner,
+            template="partners/email/application_approved",
+            context={"application": None, "partner": None},
+        )
+        assert mail.outbox == []
+    row = OutboxMessage.objects.get()
+    assert (row.kind, row.user_id, row.status) == (
+        "partners.application_approved",
+        learner.pk,
+        Status.SENT,
+    )
+    assert mail.outbox[0].to == ["amal@example.org"]
