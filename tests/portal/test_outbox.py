@@ -39,6 +39,11 @@ Status = OutboxMessage.Status
 
 
 @pytest.fixture
+def postgres():
+    require_postgres()
+
+
+@pytest.fixture
 def gateway(settings):
     server = FakeSMSGateway().start()
     settings.SMS_BACKEND = "portal.sms.HttpGatewayBackend"
@@ -131,10 +136,9 @@ def test_the_sms_gateway_gets_the_idempotency_key_in_a_header_and_the_body(gatew
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_senders_never_claim_the_same_row(settings):
+def test_two_concurrent_senders_never_claim_the_same_row(postgres, settings):
     """On PostgreSQL, two threads with their own connections race for the same rows: each row
     is claimed by exactly one of them."""
-    require_postgres()
     from portal import outbox
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
