@@ -23,8 +23,10 @@ class Task(DjangoTask):
     Services record the work in the database before its job is sent (on commit), and periodic
     reconcilers send again the jobs of work still not done (enrolments, waiting lists,
     credentials, imports, invitations, exports). So when the broker is down, the job is logged
-    and dropped here, and the learner still gets their answer. A notification (e-mail, SMS) has
-    no reconciler: it is lost, as it would be if the mail server refused it.
+    and dropped here, and the learner still gets their answer. Notifications are work recorded
+    the same way: every e-mail and SMS is an outbox row written in the transaction of its event
+    (portal/outbox.py); the job that relays it may be dropped here, and the outbox sweep (every
+    minute) sends the row once the broker is back (docs/decisions/0021-outbox.md).
     """
 
     def apply_async(self, args=None, kwargs=None, task_id=None, producer=None, **options):

@@ -294,6 +294,27 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Learner Portal <no-reply
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = 20
 
+# --- The outbox (portal/outbox.py, docs/decisions/0021-outbox.md) ---
+# Every e-mail and SMS is a row written with the event that causes it; a job sent after commit
+# delivers it, and a sweep (every minute) delivers what that job did not: Redis was down, a
+# worker died, a retry is due. A row waits OUTBOX_SWEEP_AFTER_SECONDS for its own job before
+# the sweep takes it; a sender holds a row for OUTBOX_LEASE_SECONDS (longer than EMAIL_TIMEOUT
+# and SMS_GATEWAY_TIMEOUT_SECONDS) before another may send it again, with the same key.
+OUTBOX_SWEEP_AFTER_SECONDS = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=60)
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+# Temporary errors (SMTP 4xx, timeouts, gateway 5xx/429): tried again after 1, 2, 4 ... minutes
+# (at most OUTBOX_RETRY_MAX_SECONDS), then "failed" after OUTBOX_MAX_ATTEMPTS attempts.
+OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=60)
+OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+# One sweep sends at most this many messages and stops taking new ones after this long.
+OUTBOX_SWEEP_BATCH = env.int("OUTBOX_SWEEP_BATCH", default=500)
+OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=50)
+# Rows hold addresses and messages (encrypted): sent ones are deleted after this many days,
+# failed ones (staff look into them) later.
+OUTBOX_KEEP_SENT_DAYS = env.int("OUTBOX_KEEP_SENT_DAYS", default=30)
+OUTBOX_KEEP_FAILED_DAYS = env.int("OUTBOX_KEEP_FAILED_DAYS", default=90)
+
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 # With no broker, jobs run in-process so `make run` needs nothing else.
@@ -342,6 +363,14 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic jobs defined in code; beat copies them into its table, where admins can see them.
 CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {
+        "task": "portal.tasks.outbox_sweep_task",
+        "schedule": timedelta(minutes=1),
+    },
+    "outbox-purge": {
+        "task": "portal.tasks.outbox_purge_task",
+        "schedule": timedelta(days=1),
+    },
     "sessions-clear-expired": {
         "task": "portal.tasks.sessions_clear_expired_task",
         "schedule": timedelta(days=1),

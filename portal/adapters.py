@@ -36,7 +36,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         if email.endswith("@" + settings.NO_EMAIL_DOMAIN):
             return  # a learner registered in person without an address: nothing to send
-        # Rendered here, in the reader's language; delivered by a background job.
+        # Rendered here, in the reader's language; written to the outbox, sent after commit.
         request = context.get("request") or self.request
         # site_url: the portal's own address for links the templates add (the help page).
         ctx = {
@@ -57,7 +57,9 @@ class AccountAdapter(DefaultAccountAdapter):
         language = (recipient and recipient.language) or translation.get_language()
         with translation.override(language or settings.LANGUAGE_CODE):
             message = self.render_mail(template_prefix, email, ctx)
-        email_send(message)
+        # "account/email/password_reset_key" → kind "account.password_reset_key".
+        kind = "account." + template_prefix.rpartition("/")[2]
+        email_send(message, user=recipient, kind=kind)
 
     # --- Sign-up ------------------------------------------------------------------------------
 
@@ -106,7 +108,7 @@ class AccountAdapter(DefaultAccountAdapter):
             raise RateLimited
         with translation.override(user.language or settings.LANGUAGE_CODE):
             message = gettext("Your code: %(code)s. Do not share it with anyone.") % {"code": code}
-        sms_send(to=phone, message=message)
+        sms_send(to=phone, message=message, user=user if user.pk else None, kind="account.code")
 
     # No text for unknown or already registered numbers: it would let anyone make the portal
     # send paid messages to any number (and the page already says the same as for a real one).

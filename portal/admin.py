@@ -9,7 +9,9 @@ explicit permission list of portal.admin_access. No page here shows a learner:
   line only (createsuperuser), and groups and permissions follow the role (a programme admin
   joins the "Programme admins" group, and leaves it with the role);
 - the audit log names learners by a pseudonymous reference, never their e-mail, and does not
-  show free-text reasons (a reviewer may have written a name in one).
+  show free-text reasons (a reviewer may have written a name in one);
+- the outbox shows what was sent, when, and why a message failed, with the recipient masked
+  and never the content.
 """
 
 from django.contrib import admin, messages
@@ -23,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .admin_access import learner_reference, record_reference
 from .admin_base import ReadOnlyAdmin, StrictLookupsMixin
-from .models import AuditEvent, Role, User
+from .models import AuditEvent, OutboxMessage, Role, User
 from .notify import ACCOUNT_NOTICE_STAFF_ACCOUNT, account_id_for_email, account_notice_queue
 
 # The roles the user admin may show or create: never learners.
@@ -246,6 +248,56 @@ class AuditEventAdmin(ReadOnlyAdmin):
         return ", ".join(
             f"{key}: {_shown_value(key, value)}" for key, value in sorted(obj.data.items())
         )
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """Read-only: staff see which messages failed and why (docs/decisions/0021-outbox.md). The
+    recipient is masked (`+962*******67`, `a***@***.org`), the account a pseudonymous
+    reference, the content never shown."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "channel",
+        "recipient_shown",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "sent_at",
+    ]
+    list_filter = ["status", "channel", "kind"]
+    ordering = ["-created_at"]
+    fields = [
+        "created_at",
+        "kind",
+        "channel",
+        "recipient_shown",
+        "account_shown",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "locked_until",
+        "sent_at",
+    ]
+    readonly_fields = fields
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        # Only what the list shows: the content (a report's attachment) is never read.
+        return super().get_queryset(request).defer("content_encrypted")
+
+    @admin.display(description=_("recipient"))
+    def recipient_shown(self, obj: OutboxMessage) -> str:
+        from .outbox import outbox_recipient_masked
+
+        return outbox_recipient_masked(obj)
+
+    @admin.display(description=_("account"))
+    def account_shown(self, obj: OutboxMessage) -> str:
+        return learner_reference(obj.user_id) or "—"
 
 
 # Records that are not about one person: their ids are shown as they are.

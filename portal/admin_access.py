@@ -48,6 +48,8 @@ PROGRAMME_ADMIN_MODEL_ACTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("reporting", "exportjob", _VIEW),
     ("reporting", "reportdelivery", _VIEW),
     ("portal", "auditevent", _VIEW),
+    # Which messages failed and why; recipients masked, contents never shown.
+    ("portal", "outboxmessage", _VIEW),
     # Staff and admin accounts only: the user admin never lists learners, never sets a
     # password, and only the operator changes groups, permissions or superuser status.
     ("portal", "user", _EDIT),

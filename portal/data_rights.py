@@ -1,8 +1,9 @@
 """The core's part of a learner's data rights: the account (User, its e-mail addresses,
-authenticators and sessions, which django-allauth keeps for the core), the audit log and the
-Django admin's history. learners/services/data_rights.py orchestrates the export and the erasure
-and asks each app for its own part (docs/decisions/0017-layout.md); this module touches only the
-core's tables and those of the libraries the core runs (allauth, sessions, the admin's log).
+authenticators and sessions, which django-allauth keeps for the core), the messages sent to it
+(the outbox), the audit log and the Django admin's history. learners/services/data_rights.py
+orchestrates the export and the erasure and asks each app for its own part
+(docs/decisions/0017-layout.md); this module touches only the core's tables and those of the
+libraries the core runs (allauth, sessions, the admin's log).
 """
 
 import logging
@@ -18,7 +19,7 @@ from django.db import models, transaction
 from django.db.models import Q, QuerySet
 
 from .accounts import account_sessions_end
-from .models import AuditEvent, Role, User
+from .models import AuditEvent, OutboxMessage, Role, User
 from .storage import private_storage
 
 logger = logging.getLogger(__name__)
@@ -103,6 +104,23 @@ def account_export(user: User) -> dict:
     }
 
 
+def messages_export(user: User) -> list[dict]:
+    """The e-mails and text messages the portal sent (or tried to send) to the account: what
+    about, how, whether they arrived. Not their addresses or texts (the learner has them)."""
+    return [
+        {
+            "kind": row["kind"],
+            "channel": row["channel"],
+            "status": row["status"],
+            "created_at": when(row["created_at"]),
+            "sent_at": when(row["sent_at"]),
+        }
+        for row in OutboxMessage.objects.filter(user=user)
+        .order_by("created_at", "pk")
+        .values("kind", "channel", "status", "created_at", "sent_at")
+    ]
+
+
 def audit_events_export(events: Iterable[AuditEvent], someone: Someone) -> list[dict]:
     return [
         {
@@ -163,6 +181,9 @@ def account_erase(*, user: User) -> None:
     """Empty the account of everything that identifies the learner and close it for good: its
     e-mail addresses, authenticators and sessions go, the row stays (the statistics count it,
     anonymously). Inside the erasure's transaction, with the user's row locked."""
+    # Its messages, sent or not: their addresses and texts go; one being sent right now finds
+    # its row gone and records nothing.
+    OutboxMessage.objects.filter(user=user).delete()
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
     account_sessions_end(user=user)

@@ -1,4 +1,6 @@
-"""Outgoing e-mail goes through a background job, so a slow mail server never slows a page."""
+"""Outgoing e-mail: written to the outbox with the event that causes it, sent by a background job
+after commit (portal/outbox.py), so a slow mail server never slows a page and a message is never
+lost with the broker."""
 
 import base64
 
@@ -61,17 +63,24 @@ def deliverable(address: str) -> bool:
     return not address.rstrip(">").rstrip().lower().endswith(".invalid")
 
 
-def email_send(
-    message: EmailMessage, *, key: str | None = None, user=None, kind: str = ""
-) -> None:
-    """Queue a rendered message; it leaves after the current transaction commits.
+def email_send(message: EmailMessage, *, key: str | None = None, user=None, kind: str = "") -> None:
+    """Queue a rendered message: an outbox row in the current transaction; it leaves after the
+    transaction commits (and not at all if it rolls back).
 
     `key`: the message's idempotency key (the same key is sent once, however often it is
-    queued); `user`: the account it is for (its messages go when the account is erased);
-    `kind`: what it is about ("application.approved", …), for staff and counts."""
-    from .tasks import email_send_task
+    queued; without one, a random key); `user`: the account it is for (its messages go when the
+    account is erased); `kind`: what it is about ("application.approved", …), for staff and
+    counts."""
+    from .outbox import outbox_message_add
 
     message.to = [address for address in message.to if deliverable(address)]
-    if not message.to and not message.cc and not message.bcc:
+    if not message.to:
         return
-    email_send_task.delay_on_commit(email_to_payload(message))
+    outbox_message_add(
+        channel="email",
+        recipient=", ".join(message.to),
+        content=email_to_payload(message),
+        key=key,
+        user=user,
+        kind=kind,
+    )

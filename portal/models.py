@@ -1,6 +1,7 @@
 """The portal's core data: accounts with roles, the append-only audit log, and the abstract
 API key that partners' and providers' keys are made of."""
 
+import hashlib
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -244,3 +245,86 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Audit events are append-only.")
+
+
+class OutboxMessage(models.Model):
+    """One e-mail or text message, written in the transaction of the event that causes it and
+    sent once by the relay (portal/outbox.py, docs/decisions/0021-outbox.md).
+
+    Personal data: user (whose message it is), recipient_encrypted (the address or number) and
+    content_encrypted (the rendered message), both encrypted at rest (portal/crypto.py), and the
+    dates. `last_error` never holds an address, a number or a server's words: only a code and a
+    short reason. Sent rows go after OUTBOX_KEEP_SENT_DAYS, failed ones after
+    OUTBOX_KEEP_FAILED_DAYS (daily purge); a learner's rows go at erasure.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("SMS")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    # What it is about ("application.approved"), for staff and counts; "" when not said.
+    kind = models.CharField(_("kind"), max_length=64, blank=True)
+    # The idempotency key: the same key on the same channel is one message, however often it is
+    # queued; the counterpart (SMS gateway, mail server) is given a digest of it (delivery_id).
+    key = models.CharField(_("key"), max_length=128)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("account"),
+    )
+    recipient_encrypted = models.TextField()
+    content_encrypted = models.TextField()
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # When a pending row is due (a retry waits here); the sweep picks up due rows.
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    # While a row is being sent: the end of the sender's lease. A sender that died leaves the
+    # row "sending" with an expired lease, and the sweep sends it again (same key).
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "key"], name="portal_outbox_channel_key")
+        ]
+        # Partial indexes: the sweep reads only unsent rows, a few among millions of sent ones,
+        # and the indexes hold only those. created_at serves the purge and the admin's order.
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="portal_outbox_due",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(
+                fields=["locked_until"],
+                name="portal_outbox_leases",
+                condition=models.Q(status="sending"),
+            ),
+            models.Index(fields=["created_at"], name="portal_outbox_created"),
+        ]
+
+    def __str__(self) -> str:
+        # No recipient: the admin's titles and history show this.
+        return f"{self.channel} {self.kind or '-'} #{self.pk}"
+
+    @property
+    def delivery_id(self) -> str:
+        """What the counterpart is given to recognise a message sent again: a digest of the
+        channel and key (a caller's key may name records; the digest says nothing)."""
+        return hashlib.sha256(f"{self.channel}:{self.key}".encode()).hexdigest()[:32]

@@ -1,6 +1,6 @@
-"""Render a message in the recipient's own language and send it: learners' event messages on
-the channel they chose (learner_notify), staff e-mails (user_email_send), and the "you already
-have an account" notice."""
+"""Render a message in the recipient's own language and send it through the outbox: learners'
+event messages on the channel they chose (learner_notify), staff e-mails (user_email_send), and
+the "you already have an account" notice."""
 
 from datetime import timedelta
 
@@ -15,18 +15,29 @@ from .models import AuditEvent, User
 from .origin import site_url
 
 
-def user_email_send(*, user: User, template: str, context: dict) -> bool:
-    """Send `<template>_subject.txt` / `<template>_message.txt` to the user, in their language.
+def user_email_send(
+    *, user: User, template: str, context: dict, key: str | None = None, kind: str = ""
+) -> bool:
+    """Send `<template>_subject.txt` / `<template>_message.txt` to the user, in their language
+    (an outbox row, sent after commit; `key` and `kind` as for portal.emails.email_send; the
+    kind defaults to "<app>.<template name>").
 
     Returns False when the user has no real address (registered in person without e-mail).
     """
+    from .emails import email_send
+
     if not user.has_real_email or not user.is_active:
         return False
     context = {"user": user, "site_url": site_url(), **context}
     with translation.override(user.language or settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body = render_to_string(f"{template}_message.txt", context).strip()
-    EmailMultiAlternatives(subject, body, to=[user.email]).send()
+    if not kind:
+        app, _folder, name = template.partition("/")
+        kind = f"{app}.{name.rpartition('/')[2]}"
+    email_send(
+        EmailMultiAlternatives(subject, body, to=[user.email]), key=key, user=user, kind=kind
+    )
     return True
 
 
@@ -222,9 +233,13 @@ def account_notice_send(
             reason=reason, partner_name=partner_name, channel=channel
         )
     if channel == "email":
-        email_send(EmailMultiAlternatives(subject, body, to=[user.email]))
+        email_send(
+            EmailMultiAlternatives(subject, body, to=[user.email]),
+            user=user,
+            kind=ACCOUNT_NOTICE_ACTION,
+        )
     else:
-        sms_send(to=user.phone, message=body)
+        sms_send(to=user.phone, message=body, user=user, kind=ACCOUNT_NOTICE_ACTION)
     audit_record(
         actor=User.objects.filter(pk=actor_id).first() if actor_id else None,
         action=ACCOUNT_NOTICE_ACTION,
@@ -244,12 +259,10 @@ def account_notice_queue(
     partner_id: int | None = None,
     actor_id: int | None = None,
 ) -> None:
-    """Send the notice from a background job after commit: the staff member's request neither
-    waits for it nor fails with it, and nothing is sent if the request's transaction rolls
-    back."""
-    from .tasks import account_notice_task
-
-    account_notice_task.delay_on_commit(
+    """Write the notice in the staff request's own transaction: an outbox row, sent after commit
+    (the request never waits for the mail server or the gateway), nothing at all if the request
+    rolls back, and never lost with the broker (docs/decisions/0021-outbox.md)."""
+    account_notice_send(
         user_id=user_id,
         channel=channel,
         reason=reason,

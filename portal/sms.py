@@ -2,9 +2,11 @@
 
 A backend chosen by the `SMS_BACKEND` setting delivers each message: `ConsoleBackend` (the
 default, for development) prints it with the number masked; `HttpGatewayBackend` posts
-`{"to": "+…", "message": "…"}` as JSON to `SMS_GATEWAY_URL` with `Authorization: Bearer
-<SMS_GATEWAY_TOKEN>`. Messages are rendered by the caller, in the reader's language, and leave
-through a background job after the current transaction commits, like e-mail (`portal/emails.py`).
+`{"to": "+…", "message": "…", "id": "<delivery id>"}` as JSON to `SMS_GATEWAY_URL` with
+`Authorization: Bearer <SMS_GATEWAY_TOKEN>` and `Idempotency-Key: <delivery id>` (the same for
+every attempt at one message, so the gateway can tell a resend from a new message). Messages are
+rendered by the caller, in the reader's language, written to the outbox in the caller's
+transaction and sent after it commits, like e-mail (`portal/emails.py`, `portal/outbox.py`).
 """
 
 import http.client
@@ -14,7 +16,6 @@ import sys
 import urllib.error
 import urllib.request
 
-from celery import shared_task
 from django.conf import settings
 from django.utils.module_loading import import_string
 
@@ -47,7 +48,7 @@ class ConsoleBackend:
     def __init__(self, stream=None) -> None:
         self.stream = stream or sys.stdout
 
-    def send(self, *, to: str, message: str) -> None:
+    def send(self, *, to: str, message: str, key: str | None = None) -> None:
         self.stream.write(f"SMS to {phone_mask(to)}: {message}\n")
         self.stream.flush()
         logger.info("SMS printed to the console for %s", phone_mask(to))
@@ -63,9 +64,14 @@ class HttpGatewayBackend:
         if not self.url.startswith(("https://", "http://")):
             raise SMSError("SMS_GATEWAY_URL must be an http(s) URL.")
 
-    def send(self, *, to: str, message: str) -> None:
-        body = json.dumps({"to": to, "message": message}).encode()
+    def send(self, *, to: str, message: str, key: str | None = None) -> None:
+        """`key`: the message's delivery id, sent as `Idempotency-Key` and as "id"."""
+        data = {"to": to, "message": message}
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if key:
+            data["id"] = key
+            headers["Idempotency-Key"] = key
+        body = json.dumps(data).encode()
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         request = urllib.request.Request(  # noqa: S310 (the scheme is checked above)
@@ -88,29 +94,30 @@ def sms_backend():
     return import_string(settings.SMS_BACKEND)()
 
 
-def sms_deliver(*, to: str, message: str) -> None:
+def sms_deliver(*, to: str, message: str, key: str | None = None) -> None:
     """Deliver now, through the configured backend (errors are raised)."""
-    sms_backend().send(to=to, message=message)
-
-
-@shared_task(
-    bind=True,
-    autoretry_for=(SMSGatewayUnavailable,),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=5,
-)
-def sms_send_task(self, to: str, message: str) -> None:
-    sms_deliver(to=to, message=message)
+    sms_backend().send(to=to, message=message, key=key)
 
 
 def sms_send(*, to: str, message: str, key: str | None = None, user=None, kind: str = "") -> None:
-    """Queue a rendered message; it leaves after the current transaction commits
-    (`key`, `user`, `kind`: as for portal.emails.email_send).
+    """Queue a rendered message: an outbox row in the current transaction, sent after it
+    commits (`key`, `user`, `kind`: as for portal.emails.email_send).
 
-    With no broker (or in tests) the job runs in-process, so the code still arrives.
+    With no broker (or in tests) the relay runs in-process right after commit, so the code
+    still arrives at once.
     """
-    sms_send_task.delay_on_commit(to, message)
+    from .outbox import outbox_message_add
+
+    if not to:
+        return
+    outbox_message_add(
+        channel="sms",
+        recipient=to,
+        content={"to": to, "message": message},
+        key=key,
+        user=user,
+        kind=kind,
+    )
 
 
 # --- segments -----------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ application appear as "partner staff", never by name or e-mail.
 Erasure keeps the rows the statistics count (the account, profile, applications, enrolments,
 credentials) but empties every personal field in them, so the roll-ups still count the learner,
 anonymously; it deletes what only identifies them (e-mail addresses, sessions, authenticators,
-evidence documents and their files, data exports). See docs/data-inventory.md.
+evidence documents and their files, data exports, the messages sent to them). See
+docs/data-inventory.md.
 
 Each app gives its own part (docs/decisions/0017-layout.md): portal/data_rights.py (the account,
 the audit log), partners/services/data_rights.py (applications, documents),
@@ -108,6 +109,7 @@ def learner_data_collect(user: User) -> dict:
         "applications": partners_part.learner_applications_export(user, someone=someone),
         "enrolments": credentials_part.learner_enrolments_export(user),
         "credentials": credentials_part.learner_credentials_export(user),
+        "messages": account_part.messages_export(user),
         "audit_events": account_part.audit_events_export(events, someone),
     }
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0005_operator_role_and_programme_admins_group'),
+        ('portal', '0006_outbox'),
     ]
 
     operations = [

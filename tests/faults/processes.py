@@ -128,8 +128,8 @@ class Worker:
             CELERY_BROKER_URL=self.broker_url,
             CELERY_QUEUE=self.queue,
             EMAIL_URL="memorymail://",
-            **self.env,
         )
+        env.update(self.env)  # a test's own settings win (an e-mail backend, timeouts...)
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         with open(self.log_path, "a") as log:
             log.write(f"\n--- worker start {self.starts}\n")

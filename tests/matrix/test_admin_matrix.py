@@ -30,7 +30,8 @@ from learners.models import LearnerProfile
 from partners.services.applications import case_number_hash
 from portal.admin_access import learner_reference, programme_admin_group, record_reference
 from portal.crypto import encrypt_text
-from portal.models import AuditEvent
+from portal.models import AuditEvent, OutboxMessage
+from portal.outbox import outbox_message_add
 from portal.services import audit_record
 from reporting.models import ReportDelivery
 from tests.portal.conftest import give_totp
@@ -55,6 +56,7 @@ EXPECTED = {
     "auth.group": ((False, False, False), (True, True)),
     "portal.user": ((True, True, False), (True, False)),
     "portal.auditevent": ((True, False, False), (False, False)),
+    "portal.outboxmessage": ((True, False, False), (False, False)),
     "partners.partner": ((True, True, False), (True, False)),
     "partners.membership": ((True, False, False), (False, False)),
     "partners.staffinvitation": ((True, False, False), (False, False)),
@@ -116,6 +118,25 @@ def _admin_world() -> AdminWorld:
         data={"decision": "info_requested", "reason": f"{LEARNER_NAME}: the card is expired"},
     )
     event = audit_record(actor=learner_b, action="account.signed_in", target=learner_b)
+    # Messages to learners: the outbox admin shows neither the address, nor the number, nor
+    # the text (which names the person).
+    outbox_message_add(
+        channel="email",
+        recipient=learner_b.email,
+        content={"subject": f"Hello {LEARNER_NAME}", "body": LEARNER_NAME, "to": [learner_b.email]},
+        user=learner_b,
+        kind="matrix.email",
+    )
+    sms = outbox_message_add(
+        channel="sms",
+        recipient=LEARNER_PHONE,
+        content={"to": LEARNER_PHONE, "message": f"{LEARNER_NAME}, your code: {LOGIN_CODE}"},
+        user=learner_a,
+        kind="matrix.sms",
+    )
+    OutboxMessage.objects.filter(pk=sms.pk).update(
+        status=OutboxMessage.Status.FAILED, attempts=8, last_error="SMS gateway answered 503"
+    )
 
     operator = OperatorFactory()
     give_totp(operator)
@@ -125,6 +146,7 @@ def _admin_world() -> AdminWorld:
         "auth.group": programme_admin_group(),
         "portal.user": world.users["reviewer_a"],
         "portal.auditevent": event,
+        "portal.outboxmessage": OutboxMessage.objects.get(pk=sms.pk),
         "partners.partner": world.partner_a,
         "partners.membership": world.membership_reviewer_a,
         "partners.staffinvitation": world.invitation_a,

@@ -21,7 +21,7 @@ from portal.sms import (
     SMSGatewayUnavailable,
     SMSRejected,
     phone_mask,
-    sms_send_task,
+    sms_send,
 )
 
 from .factories import LearnerFactory
@@ -153,9 +153,14 @@ def test_http_gateway_unreachable_is_raised_as_unavailable(settings):
         HttpGatewayBackend(url=url, token="t", timeout=2).send(to=JORDAN_MOBILE, message="x")
 
 
-def test_send_task_delivers_through_the_configured_backend(gateway):
-    sms_send_task.delay(JORDAN_MOBILE, "Your code: 654321.")
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_message_is_delivered_through_the_configured_backend(gateway):
+    sms_send(to=JORDAN_MOBILE, message="Your code: 654321.", key="code-1")
     assert gateway.last_code(JORDAN_MOBILE) == "654321"
+    # With its idempotency key, the same for every attempt at this message.
+    (received,) = gateway.received
+    assert received.headers["idempotency-key"] == received.json["id"]
+    assert len(received.json["id"]) == 32
 
 
 # --- The adapter ------------------------------------------------------------------------------
