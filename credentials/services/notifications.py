@@ -116,7 +116,9 @@ def waitlist_moved_key(enrolment: Enrolment) -> str:
     return f"enrolment:{enrolment.pk}:waitlist:{timezone.localdate().isoformat()}"
 
 
-def seat_threshold_notify(*, allocation_id: int, level: int) -> int:
+def seat_threshold_notify(*, allocation_id: int, level: int, at=None) -> int:
+    """E-mail the partner's coordinators that `level` % of the seats are used; `at` (when the
+    level was claimed) makes the idempotency key, so a retried transaction sends once."""
     allocation = (
         SeatAllocation.objects.select_related("partner", "provider")
         .filter(pk=allocation_id)
@@ -135,6 +137,11 @@ def seat_threshold_notify(*, allocation_id: int, level: int) -> int:
             user=user,
             template="credentials/email/seats_threshold",
             context={"allocation": allocation, "level": level},
+            key=(
+                f"seats:{allocation.pk}:{level}:{at.isoformat()}:{user.pk}"
+                if at is not None
+                else None
+            ),
         )
         for user in coordinators
     )

@@ -74,8 +74,9 @@ def seat_allocation_set(
 
 
 def seat_thresholds_check(*, allocation_id: int) -> None:
-    """Tell the partner's coordinators once at 75 % and once at 100 % of their seats."""
-    from ..tasks import seat_threshold_notify_task
+    """Tell the partner's coordinators once at 75 % and once at 100 % of their seats (their
+    e-mails are outbox rows of the caller's transaction)."""
+    from .notifications import seat_threshold_notify
 
     now = timezone.now()
     for level, field in ((100, "notified_100_at"), (75, "notified_75_at")):
@@ -88,7 +89,7 @@ def seat_thresholds_check(*, allocation_id: int) -> None:
             .update(**{field: now})
         )
         if claimed:
-            seat_threshold_notify_task.delay_on_commit(allocation_id, level)
+            seat_threshold_notify(allocation_id=allocation_id, level=level, at=now)
             if level == 100:
                 # Reaching 100 % passes 75 % too; one notice is enough.
                 SeatAllocation.objects.filter(pk=allocation_id, notified_75_at__isnull=True).update(
