@@ -61,7 +61,9 @@ def deliverable(address: str) -> bool:
     return not address.rstrip(">").rstrip().lower().endswith(".invalid")
 
 
-def email_send(message: EmailMessage, *, key: str | None = None, user=None, kind: str = "") -> None:
+def email_send(
+    message: EmailMessage, *, key: str | None = None, user=None, kind: str = ""
+) -> None:
     """Queue a rendered message; it leaves after the current transaction commits.
 
     `key`: the message's idempotency key (the same key is sent once, however often it is

@@ -104,7 +104,9 @@ def sms_send_task(self, to: str, message: str) -> None:
     sms_deliver(to=to, message=message)
 
 
-def sms_send(*, to: str, message: str, key: str | None = None, user=None, kind: str = "") -> None:
+def sms_send(
+    *, to: str, message: str, key: str | None = None, user=None, kind: str = ""
+) -> None:
     """Queue a rendered message; it leaves after the current transaction commits
     (`key`, `user`, `kind`: as for portal.emails.email_send).
 
