@@ -90,3 +90,15 @@ def account_sessions_end(*, user: User) -> None:
     for session in UserSession.objects.filter(user=user):
         store().delete(session.session_key)
     UserSession.objects.filter(user=user).delete()
+
+
+def account_display(user) -> str:
+    """How allauth names the signed-in person to themselves ("Successfully signed in as …"):
+    their address, else their phone number, else their login code; never a placeholder."""
+    if user.has_real_email:
+        return user.email
+    if user.phone:
+        return user.phone
+    if user.login_code:
+        return f"{user.login_code[:4]}-{user.login_code[4:]}"
+    return str(user)
