@@ -74,9 +74,7 @@ def test_a_learner_changing_their_number_dials_as_where_they_live(client, gatewa
     user.set_password(PASSWORD)
     user.save()
     client.force_login(user)
-    page = client.get(reverse("account_change_phone"))
-    assert page.status_code == 200
-    assert selected_country(page.content.decode()) == "LB"
+    assert client.get(reverse("account_change_phone")).status_code == 200
     response = client.post(reverse("account_change_phone"), {"phone": "03 123 456"})
     assert response.status_code == 302, response.content.decode()
     assert gateway.last_code(LEBANON_MOBILE)
