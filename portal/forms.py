@@ -95,6 +95,7 @@ class PhoneWithCountryInput(forms.TextInput):
     list."""
 
     input_type = "tel"
+    country_first = True  # "+962" reads before the number, as it is dialled
 
     def __init__(self, attrs=None):
         base = {"autocomplete": "tel", "inputmode": "tel", "dir": "ltr"}
@@ -129,7 +130,8 @@ class PhoneWithCountryInput(forms.TextInput):
             _("Country of the phone number"),
             options,
         )
-        return format_html('<div class="input-group">{}{}</div>', select, number)
+        first, second = (select, number) if self.country_first else (number, select)
+        return format_html('<div class="input-group">{}{}</div>', first, second)
 
 
 class PhoneNumberField(forms.CharField):
@@ -181,6 +183,7 @@ class LoginInput(PhoneWithCountryInput):
     list beside it is for a number dialled as at home."""
 
     input_type = "text"
+    country_first = False  # most people type an address here: the field first
 
 
 class LoginForm(AllauthLoginForm):
