@@ -78,3 +78,23 @@ def test_a_learner_changing_their_number_dials_as_where_they_live(client, gatewa
     response = client.post(reverse("account_change_phone"), {"phone": "03 123 456"})
     assert response.status_code == 302, response.content.decode()
     assert gateway.last_code(LEBANON_MOBILE)
+
+
+@pytest.mark.django_db
+def test_the_migration_forgets_placeholder_rows_and_keeps_real_ones():
+    import importlib
+
+    from allauth.account.models import EmailAddress
+    from django.apps import apps
+    from django.conf import settings
+
+    from tests.portal.factories import LearnerFactory
+
+    migration = importlib.import_module("learners.migrations.0005_placeholder_addresses_forgotten")
+    phone_only = LearnerFactory(email=f"phone-0123456789abcdef@{settings.NO_EMAIL_DOMAIN}")
+    with_address = LearnerFactory(email="amal@example.org")
+    EmailAddress.objects.create(user=phone_only, email=phone_only.email, verified=True)
+    EmailAddress.objects.create(user=with_address, email=with_address.email, verified=True)
+    migration.forget(apps, None)
+    assert not EmailAddress.objects.filter(user=phone_only).exists()
+    assert EmailAddress.objects.filter(user=with_address).exists()
