@@ -186,6 +186,8 @@ ACCOUNT_FORMS = {
     "verify_phone": "portal.forms.VerifyPhoneForm",
 }
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+# Never a placeholder address (NO_EMAIL_DOMAIN): the phone number or login code instead.
+ACCOUNT_USER_DISPLAY = "portal.accounts.account_display"
 # Learners sign up and sign in with an e-mail address or a phone number (staff use e-mail).
 ACCOUNT_LOGIN_METHODS = {"email", "phone"}
 # "email*" keeps allauth's checks content with mandatory e-mail verification; the sign-up form

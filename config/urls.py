@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from partners.views.help import help_page
-from portal import views
+from portal import views, views_accounts
 
 # The Django admin signs people in through allauth, so MFA and rate limits apply there too.
 admin.autodiscover()
@@ -32,6 +32,8 @@ urlpatterns = [
     path("reports/", include("reporting.urls")),
     path("api/", include("partners.urls_api")),
     path("api/", include("credentials.urls_api")),
+    # Before allauth's own: its e-mail page without placeholder addresses (NO_EMAIL_DOMAIN).
+    path("accounts/email/", views_accounts.email, name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", views.healthz, name="healthz"),

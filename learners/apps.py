@@ -18,3 +18,10 @@ class LearnersConfig(AppConfig):
             return profile.display_name if profile else ""
 
         register_display_name(display_name)
+
+        from portal.phones import phone_region_source_register
+
+        from .phone_regions import phone_region_of_joined_partner, phone_region_of_residence
+
+        phone_region_source_register(phone_region_of_residence)
+        phone_region_source_register(phone_region_of_joined_partner)

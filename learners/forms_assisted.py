@@ -1,5 +1,6 @@
 """The form partner staff fill in when they register a learner in person."""
 
+import contextlib
 import re
 
 from django import forms
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from partners.models import DisplacementStatus, Partner
+from portal.forms import phone_parse
 
 _PHONE_CHARACTERS = re.compile(r"^\+?[\d\s().-]+$")
 
@@ -59,7 +61,7 @@ class AssistedRegistrationForm(forms.Form):
         max_length=32,
         help_text=_(
             "So your organisation can reach the person if they have no e-mail address. "
-            "Kept encrypted."
+            "As dialled in the country where they live, or with the country code. Kept encrypted."
         ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
     )
@@ -109,6 +111,19 @@ class AssistedRegistrationForm(forms.Form):
                 _("Enter a phone number with its country code, for example +962 7 9123 4567.")
             )
         return phone
+
+    def clean(self):
+        cleaned_data = super().clean()
+        phone = cleaned_data.get("phone")
+        if phone:
+            # A number dialled as at home is read in the country where the person lives; kept
+            # in E.164 when it is a valid number there, else as typed (a contact number, never
+            # refused: families share phones, and staff copy what they are told).
+            with contextlib.suppress(forms.ValidationError):
+                cleaned_data["phone"] = phone_parse(
+                    phone, region=cleaned_data.get("country_of_residence") or ""
+                )
+        return cleaned_data
 
     def clean_case_number(self) -> str:
         return self.cleaned_data["case_number"].strip()

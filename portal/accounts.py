@@ -35,9 +35,24 @@ def account_create(
     return user
 
 
-def account_email_confirmed(*, user: User) -> EmailAddress:
-    """The account's address, known to be the person's own without a confirmation e-mail."""
+def account_email_confirmed(*, user: User) -> EmailAddress | None:
+    """The account's address, known to be the person's own without a confirmation e-mail.
+    A placeholder (NO_EMAIL_DOMAIN) is nobody's address: no row, so allauth's e-mail pages never
+    list it (the adapter's login stages do not ask to confirm it)."""
+    if not user.has_real_email:
+        account_placeholder_addresses_forget(user=user)
+        return None
     return EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+
+
+def account_placeholder_addresses_forget(*, user: User) -> None:
+    """Drops the rows allauth keeps for a placeholder address (it adds one at sign-up)."""
+    EmailAddress.objects.filter(user=user, email__iendswith="@" + settings.NO_EMAIL_DOMAIN).delete()
+    addresses = getattr(user, "_emailaddress_cache", None)
+    if addresses is not None:
+        EmailAddress.objects.fill_cache_for_user(
+            user, [a for a in addresses if not a.email.lower().endswith(settings.NO_EMAIL_DOMAIN)]
+        )
 
 
 def account_role_set(*, user: User, role: Role) -> None:
@@ -75,3 +90,15 @@ def account_sessions_end(*, user: User) -> None:
     for session in UserSession.objects.filter(user=user):
         store().delete(session.session_key)
     UserSession.objects.filter(user=user).delete()
+
+
+def account_display(user) -> str:
+    """How allauth names the signed-in person to themselves ("Successfully signed in as …"):
+    their address, else their phone number, else their login code; never a placeholder."""
+    if user.has_real_email:
+        return user.email
+    if user.phone:
+        return user.phone
+    if user.login_code:
+        return f"{user.login_code[:4]}-{user.login_code[4:]}"
+    return str(user)

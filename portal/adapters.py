@@ -4,6 +4,7 @@ numbers, and guards staff MFA."""
 import secrets
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.stages import EmailVerificationStage as AllauthEmailVerificationStage
 from allauth.core import context, ratelimit
 from allauth.core.exceptions import RateLimited
 from allauth.mfa.adapter import DefaultMFAAdapter
@@ -77,6 +78,16 @@ class AccountAdapter(DefaultAccountAdapter):
             user.save()
         return user
 
+    def get_login_stages(self) -> list[str]:
+        # An account with a placeholder address (phone sign-up, in-person registration) has no
+        # e-mail to confirm: its phone number is confirmed instead, or staff vouched for it.
+        return [
+            "portal.adapters.EmailVerificationStage"
+            if stage == "allauth.account.stages.EmailVerificationStage"
+            else stage
+            for stage in super().get_login_stages()
+        ]
+
     # --- Phone numbers (allauth's phone support) ----------------------------------------------
 
     def phone_form_field(self, **kwargs):
@@ -117,6 +128,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_account_already_exists_sms(self, phone: str) -> None:
         return None
+
+
+class EmailVerificationStage(AllauthEmailVerificationStage):
+    def handle(self):
+        user = self.login.user
+        if user is not None and not user.has_real_email:
+            return None, True
+        return super().handle()
 
 
 class MFAAdapter(DefaultMFAAdapter):

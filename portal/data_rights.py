@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -87,7 +88,9 @@ def account_export(user: User) -> dict:
         "last_login_at": when(user.last_login),
         "email_addresses": [
             {"email": e.email, "verified": e.verified, "primary": e.primary}
-            for e in EmailAddress.objects.filter(user=user).order_by("pk")
+            for e in EmailAddress.objects.filter(user=user)
+            .exclude(email__iendswith="@" + settings.NO_EMAIL_DOMAIN)
+            .order_by("pk")
         ],
         "sign_in_methods": sorted(
             set(Authenticator.objects.filter(user=user).values_list("type", flat=True))

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -100,7 +101,13 @@ class User(AbstractUser):
         indexes = [models.Index(Upper("email"), name="portal_user_email_upper")]
 
     def __str__(self) -> str:
-        return self.email
+        # A placeholder address is nobody's: it is never shown, wherever an account is named.
+        return self.email if self.has_real_email else gettext("(no e-mail address)")
+
+    @property
+    def email_shown(self) -> str:
+        """The address to show: the real one, or "" for a placeholder (NO_EMAIL_DOMAIN)."""
+        return self.email if self.has_real_email else ""
 
     def save(self, *args, **kwargs):
         if not self.phone:
