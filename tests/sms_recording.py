@@ -5,5 +5,5 @@ gateway is outside the portal, so this is where a test looks at the texts that l
 class RecordingBackend:
     sent: list[tuple[str, str]] = []
 
-    def send(self, *, to: str, message: str) -> None:
+    def send(self, *, to: str, message: str, key: str | None = None) -> None:
         RecordingBackend.sent.append((to, message))

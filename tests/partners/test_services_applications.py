@@ -635,8 +635,8 @@ def test_each_decision_sends_one_email_after_commit_in_the_learners_language(
             application=application, decision=decision, acting_user=reviewer, **details
         )
         assert mail.outbox == []  # nothing leaves before the decision is committed
-    # The notice job, then the relay of the outbox row it wrote.
-    assert len(callbacks) == 2
+    # The notice is an outbox row of the decision's transaction: one relay after commit.
+    assert len(callbacks) == 1
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [applicant.email]
