@@ -69,9 +69,7 @@ def test_learner_signs_up_and_in_with_the_number_as_dialled_at_home(
     country = form.locator("select[name=phone_country]")
     expect(country).to_have_value("")  # nothing assumed: "choose"
     expect(country).to_have_attribute("aria-label", tr("Country of the phone number", language))
-    expect(country.locator("option[value=JO]")).to_have_text(
-        f"{tr('Jordan', language)} (+962)"
-    )
+    expect(country.locator("option[value=JO]")).to_have_text(f"{tr('Jordan', language)} (+962)")
 
     # The national number without a country: the form says what to do, in the page's language.
     form.locator("input[name=phone]").fill(NATIONAL)
