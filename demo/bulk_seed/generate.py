@@ -47,6 +47,7 @@ CREDENTIAL_REVOKED = 0.005
 USER_COLUMNS = (
     "id", "password", "last_login", "is_superuser", "is_staff", "is_active", "date_joined",
     "email", "role", "language", "login_code", "password_is_temporary", "phone", "phone_verified",
+    "message_channel",
 )  # fmt: skip
 PROFILE_COLUMNS = (
     "id", "user_id", "display_name", "country_of_residence", "country_of_origin",
@@ -233,6 +234,7 @@ class Generator:
                 False,
                 None,  # no phone number: bulk learners sign in by e-mail
                 False,
+                "",  # messages on every channel they can receive
             )
         )
         consent = PRIVACY_NOTICE_VERSION
