@@ -30,6 +30,20 @@ def credential_key_check(app_configs, **kwargs):
     return []
 
 
+@register(Tags.security)
+def credential_issuer_did_check(app_configs, **kwargs):
+    """CREDENTIAL_ISSUER_DID is empty, "did:key" or a did:web (docs/decisions/0025)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from .services.signing_keys import issuer_did_web
+
+    try:
+        issuer_did_web()
+    except ImproperlyConfigured as error:
+        return [Error(str(error), id="credentials.E002")]
+    return []
+
+
 @register(Tags.security, deploy=True)
 def provider_email_domain_check(app_configs, **kwargs):
     """A provider that requires an e-mail address needs PROVIDER_EMAIL_DOMAIN for the

@@ -54,13 +54,15 @@ def credential_page(request: HttpRequest, code: str) -> HttpResponse:
     if credential is None:
         response = render(request, "credentials/verify/unknown.html", status=404)
     else:
+        check = credential_check(credential)
         response = render(
             request,
             "credentials/verify/credential.html",
             {
                 "credential": credential,
-                "check": credential_check(credential),
-                "issuer_did": credential.issuer_key.did,
+                "check": check,
+                # As the credential names it: did:web of the domain, or the key's did:key.
+                "issuer_did": check.issuer_did or credential.issuer_key.did,
                 "page_url": verification_url(credential.code),
                 "status_list_url": status_list_url(credential.status_list.number),
             },
