@@ -465,7 +465,7 @@ def test_status_list_is_the_signed_document_with_public_headers(client, credenti
     assert "max-age=300" in cache_control
     document = response.json()
     assert "BitstringStatusListCredential" in document["type"]
-    assert document["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert document["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
 
 
 def test_status_list_sets_the_credentials_bit_once_revoked(client, credential, programme_admin):
