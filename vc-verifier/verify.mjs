@@ -38,6 +38,7 @@ function errorMessages(result) {
     collect(error.errors);
   };
   collect(result.error);
+  collect(result.statusResult && result.statusResult.error);
   for(const proofResult of result.results || []) {
     collect(proofResult.error);
   }
