@@ -398,7 +398,10 @@ def test_a_signed_credential_verifies_and_any_change_breaks_it():
     other_key = SigningKey.generate()
     swapped = {**signed, "proof": {**signed["proof"][0], "verificationMethod": other_key.did}}
     resigned = proof.sign(sample_credential(), other_key, created=datetime(2024, 5, 2, tzinfo=UTC))
-    forged = {**signed, "proof": {**signed["proof"][0], "proofValue": resigned["proof"][0]["proofValue"]}}
+    forged = {
+        **signed,
+        "proof": {**signed["proof"][0], "proofValue": resigned["proof"][0]["proofValue"]},
+    }
     wrong_suite = {**signed, "proof": {**signed["proof"][0], "cryptosuite": "eddsa-jcs-2022"}}
     wrong_purpose = {**signed, "proof": {**signed["proof"][0], "proofPurpose": "authentication"}}
     garbled = {**signed, "proof": {**signed["proof"][0], "proofValue": "z0OIl"}}
