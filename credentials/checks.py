@@ -13,7 +13,8 @@ def credential_key_check(app_configs, **kwargs):
             Warning(
                 "CREDENTIAL_SIGNING_KEY is not set: credentials are signed with a key generated "
                 "and kept in the database.",
-                hint="Run `manage.py credential_key_generate` and set CREDENTIAL_SIGNING_KEY.",
+                hint="Run `manage.py credential_key_generate` and set CREDENTIAL_SIGNING_KEY "
+                "(the first key); later keys come from `manage.py rotate_signing_key`.",
                 id="credentials.W001",
             )
         ]
