@@ -57,9 +57,6 @@ def status_list_url(number: int) -> str:
     return absolute_url(reverse("verify:status_list", args=[number]))
 
 
-# --- keys (credentials.services.signing_keys) ------------------------------------------------
-
-
 def issuer_for(key: SigningKey) -> documents.Issuer:
     return documents.Issuer(did=key.did, name=settings.PROGRAMME_NAME, url=absolute_url("/"))
 

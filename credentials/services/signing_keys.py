@@ -136,7 +136,7 @@ def signing_key_for_issuer(did: str) -> SigningKey | None:
     """A key that may sign a status list published by `did`: for our did:web, the current key;
     for a did:key, that very key (a verifier requires the list's issuer to be the credential's),
     if the portal still has its private part."""
-    record, current = signing_key_current()
+    _record, current = signing_key_current()
     if did == current.did:
         return current
     if did.startswith("did:web:"):
