@@ -140,13 +140,18 @@ STAFF_SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("STAFF_SESSION_IDLE_MINUT
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
 
 # --- Credentials ------------------------------------------------------------------------------
-# The issuer named in every credential (its identifier is the did:key of the signing key).
+# The issuer named in every credential.
 PROGRAMME_NAME = env("PROGRAMME_NAME", default="Open Learning Access Programme")
 # Ed25519 private key (32-byte seed, base64) credentials are signed with; `manage.py
 # credential_key_generate` makes one. Without it a key is generated once and kept encrypted in
 # the database (development only; `check --deploy` warns). Changing it keeps earlier credentials
 # verifiable: each names its own did:key, and the portal remembers every public key it used.
 CREDENTIAL_SIGNING_KEY = env("CREDENTIAL_SIGNING_KEY", default="")
+# The issuer's DID (docs/decisions/0025-issuer-identity.md). Empty: did:web of SITE_URL when it is
+# https on a real domain (the document at /.well-known/did.json, or <path>/did.json), otherwise
+# the did:key of the signing key (a developer's machine, the demo). "did:web:..." names it
+# explicitly (its document must then be published where did:web says); "did:key" forces did:key.
+CREDENTIAL_ISSUER_DID = env("CREDENTIAL_ISSUER_DID", default="")
 
 # Learners registered in person without an e-mail address get <login code>@NO_EMAIL_DOMAIN
 # (a reserved domain that cannot receive mail); nothing is ever sent there.

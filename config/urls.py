@@ -27,6 +27,7 @@ urlpatterns = [
     path("learn/credentials/", include("credentials.urls_learner")),
     path("", include("learners.urls")),
     path("verify/", include("credentials.urls_verify")),
+    path("", include("credentials.urls_did")),
     path("courses/", include("credentials.urls")),
     path("staff/", include("config.urls_staff")),
     path("reports/", include("reporting.urls")),

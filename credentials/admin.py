@@ -196,8 +196,16 @@ class CredentialAdmin(ReadOnlyAdmin):
 class IssuerKeyAdmin(ReadOnlyAdmin):
     """The keys credentials are (or were) signed with: public parts only."""
 
-    list_display = ["did", "generated", "created_at"]
-    fields = ["did", "public_key_multibase", "generated", "created_at"]
+    list_display = ["key_id", "did", "created_at", "retired_at", "compromised_since"]
+    fields = [
+        "key_id",
+        "did",
+        "public_key_multibase",
+        "generated",
+        "created_at",
+        "retired_at",
+        "compromised_since",
+    ]
     readonly_fields = fields
 
     def get_queryset(self, request):

@@ -13,7 +13,8 @@ def credential_key_check(app_configs, **kwargs):
             Warning(
                 "CREDENTIAL_SIGNING_KEY is not set: credentials are signed with a key generated "
                 "and kept in the database.",
-                hint="Run `manage.py credential_key_generate` and set CREDENTIAL_SIGNING_KEY.",
+                hint="Run `manage.py credential_key_generate` and set CREDENTIAL_SIGNING_KEY "
+                "(the first key); later keys come from `manage.py rotate_signing_key`.",
                 id="credentials.W001",
             )
         ]
@@ -27,6 +28,20 @@ def credential_key_check(app_configs, **kwargs):
                 id="credentials.E001",
             )
         ]
+    return []
+
+
+@register(Tags.security)
+def credential_issuer_did_check(app_configs, **kwargs):
+    """CREDENTIAL_ISSUER_DID is empty, "did:key" or a did:web (docs/decisions/0025)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from .services.signing_keys import issuer_did_web
+
+    try:
+        issuer_did_web()
+    except ImproperlyConfigured as error:
+        return [Error(str(error), id="credentials.E002")]
     return []
 
 

@@ -315,31 +315,52 @@ class ImportRow(models.Model):
 
 
 class IssuerKey(models.Model):
-    """An Ed25519 key the portal signs (or signed) credentials with, known by its did:key.
+    """An Ed25519 key the portal signs (or signed) credentials with. Not personal data.
 
-    The key in use comes from CREDENTIAL_SIGNING_KEY; only its public part is kept here, so that
-    after a rotation the public page still recognises earlier credentials as the portal's. When
-    no key is configured (a developer's machine) one is generated and its private part stored
-    here, encrypted.
+    Known by its did:key (`did`, which carries the public key) and, in the portal's did:web DID
+    document, by `key_id` ("key-1", "key-2"... in order of creation). One key is current (not
+    retired); `manage.py rotate_signing_key` retires it for a new one. A retired key stays here
+    and in the DID document for good, so credentials it signed keep verifying. A compromised key
+    has `compromised_since`: what it signed from then on is revoked. The private part is kept
+    encrypted with the field-encryption key: a revocation must re-sign the status lists a key
+    published. CREDENTIAL_SIGNING_KEY, when set to a key not yet here, is taken in as the new
+    current key (the first one, on a fresh deployment).
     """
 
+    key_id = models.CharField(max_length=20, unique=True, editable=False)
     did = models.CharField(max_length=120, unique=True)
     public_key_multibase = models.CharField(max_length=60)
     private_key_encrypted = models.TextField(blank=True, editable=False)
     generated = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    retired_at = models.DateTimeField(null=True, blank=True, editable=False)
+    compromised_since = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("credential signing key")
         verbose_name_plural = _("credential signing keys")
+        ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["generated"], condition=Q(generated=True), name="one_generated_issuer_key"
-            )
+                fields=["retired_at"],
+                condition=Q(retired_at__isnull=True),
+                nulls_distinct=False,
+                name="one_current_issuer_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(compromised_since__isnull=True) | Q(retired_at__isnull=False),
+                name="compromised_issuer_key_is_retired",
+            ),
         ]
 
     def __str__(self) -> str:
-        return self.did
+        return f"{self.key_id} ({self.did})"
+
+    @property
+    def trusted(self) -> bool:
+        """Whether credentials signed by this key may be trusted at all: not when it was
+        compromised from (or before) its first day, since then all it signed is revoked."""
+        return self.compromised_since is None or self.compromised_since > self.created_at
 
 
 class StatusList(models.Model):

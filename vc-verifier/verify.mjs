@@ -1,10 +1,14 @@
 // Independent verification of the portal's credentials with Digital Bazaar's libraries, offline.
 //
-// Input (stdin): {"credentials": [<credential>, ...], "statusLists": {"<url>": <status list credential>}}
+// Input (stdin): {"credentials": [<credential>, ...], "statusLists": {"<url>": <status list credential>},
+//                 "didDocuments": {"<url>": <DID document>}}
 // Output (stdout): [{"verified": true|false, "revoked": bool|null, "errors": ["..."]}, ...]
 //
 // Nothing is fetched from the network: contexts come from the installed packages, did:key is
-// resolved locally, and status list credentials must be passed in.
+// resolved locally, and status list credentials must be passed in. A did:web is resolved as the
+// did:web method says (did:web:host -> https://host/.well-known/did.json, did:web:host:a:b ->
+// https://host/a/b/did.json), but the document at that URL is looked up in "didDocuments" (the
+// caller fetched it from the portal), never on the network.
 import * as vc from '@digitalbazaar/vc';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {cryptosuite as eddsaRdfc2022CryptoSuite} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
@@ -34,6 +38,7 @@ function errorMessages(result) {
     collect(error.errors);
   };
   collect(result.error);
+  collect(result.statusResult && result.statusResult.error);
   for(const proofResult of result.results || []) {
     collect(proofResult.error);
   }
@@ -43,15 +48,46 @@ function errorMessages(result) {
 async function main() {
   const input = JSON.parse(await readStdin());
   const statusLists = input.statusLists || {};
+  const didDocuments = input.didDocuments || {};
 
   const loader = securityLoader();
   for(const [url, context] of obContext.contexts) {
     loader.addStatic(url, context);
   }
   const baseLoader = loader.build();
+
+  // did:web resolution from the documents given on stdin.
+  function didWebDocumentUrl(did) {
+    const [host, ...path] = did.slice('did:web:'.length).split(':').map(decodeURIComponent);
+    return path.length ?
+      `https://${host}/${path.join('/')}/did.json` : `https://${host}/.well-known/did.json`;
+  }
+  function resolveDidWeb(url) {
+    const [did, fragment] = url.split('#');
+    const documentUrl = didWebDocumentUrl(did);
+    if(!Object.hasOwn(didDocuments, documentUrl)) {
+      throw new Error(`DID document not provided: ${documentUrl}`);
+    }
+    const didDocument = didDocuments[documentUrl];
+    if(didDocument.id !== did) {
+      throw new Error(`DID document at ${documentUrl} is not that of ${did}`);
+    }
+    if(fragment === undefined) {
+      return didDocument;
+    }
+    const method = (didDocument.verificationMethod || []).find(vm => vm.id === url);
+    if(!method) {
+      throw new Error(`${url} is not in the DID document`);
+    }
+    return {'@context': 'https://w3id.org/security/multikey/v1', ...method};
+  }
+
   const documentLoader = async url => {
     if(Object.hasOwn(statusLists, url)) {
       return {contextUrl: null, documentUrl: url, document: statusLists[url]};
+    }
+    if(url.startsWith('did:web:')) {
+      return {contextUrl: null, documentUrl: url, document: resolveDidWeb(url)};
     }
     return baseLoader(url);
   };

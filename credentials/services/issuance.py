@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.crypto import decrypt_text, encrypt_text
 from portal.models import User
 from portal.origin import site_url
 from portal.services import audit_record
@@ -32,8 +31,11 @@ from ..models import (
     StatusList,
 )
 from ..vc import documents, proof, statuslist
-from ..vc.keys import SigningKey, private_key_from_text, private_key_to_text
+from ..vc.keys import SigningKey
 from .notifications import credential_learner_notify
+from .signing_keys import public_key_of_ours, signing_key_current, signing_key_for_issuer
+
+__all__ = ["signing_key_current"]  # also here, where callers have always found it
 
 # A list is left for a new one when half its bits are taken, so random picks stay cheap and
 # every list keeps herd privacy.
@@ -53,44 +55,6 @@ def verification_url(code: str) -> str:
 
 def status_list_url(number: int) -> str:
     return absolute_url(reverse("verify:status_list", args=[number]))
-
-
-# --- keys ---------------------------------------------------------------------------------------
-
-
-def signing_key_current() -> tuple[IssuerKey, SigningKey]:
-    """The key new credentials are signed with, and its record (created on first use)."""
-    if settings.CREDENTIAL_SIGNING_KEY:
-        key = SigningKey(private_key_from_text(settings.CREDENTIAL_SIGNING_KEY))
-        # The private part is kept too, encrypted with the field-encryption key: after a
-        # rotation, a revocation must still re-sign the status lists this key published.
-        record, _created = IssuerKey.objects.get_or_create(
-            did=key.did,
-            defaults={
-                "public_key_multibase": key.public_key_multibase,
-                "private_key_encrypted": encrypt_text(private_key_to_text(key.private_key)),
-            },
-        )
-        if not record.private_key_encrypted:
-            record.private_key_encrypted = encrypt_text(private_key_to_text(key.private_key))
-            IssuerKey.objects.filter(pk=record.pk).update(
-                private_key_encrypted=record.private_key_encrypted
-            )
-        return record, key
-    record = IssuerKey.objects.filter(generated=True).first()
-    if record is None:
-        key = SigningKey.generate()
-        try:
-            with transaction.atomic():
-                record = IssuerKey.objects.create(
-                    did=key.did,
-                    public_key_multibase=key.public_key_multibase,
-                    private_key_encrypted=encrypt_text(private_key_to_text(key.private_key)),
-                    generated=True,
-                )
-        except IntegrityError:  # another process generated it first
-            record = IssuerKey.objects.get(generated=True)
-    return record, SigningKey(private_key_from_text(decrypt_text(record.private_key_encrypted)))
 
 
 def issuer_for(key: SigningKey) -> documents.Issuer:
@@ -131,7 +95,7 @@ def _status_list_open(key: SigningKey) -> StatusList:
     # None open: starting one is serialised on the key's row, and the look is repeated once the
     # lock is held. Without it, an issuer that looked just before another committed list 1 would
     # read "last is 1" a statement later and start list 2 beside it.
-    list(IssuerKey.objects.select_for_update().filter(did=key.did).values_list("pk", flat=True))
+    list(IssuerKey.objects.select_for_update().filter(did=key.did_key).values_list("pk", flat=True))
     for _attempt in range(5):
         status_list = open_lists.first()
         if status_list is not None:
@@ -162,24 +126,12 @@ def _status_index_allocate(key: SigningKey) -> tuple[StatusList, int]:
     return status_list, index
 
 
-def _signing_key_for(did: str) -> SigningKey | None:
-    """The private key of one of our did:keys, if the portal still has it: the configured key,
-    or a generated one (kept encrypted). A configured key that was rotated away is gone."""
-    _record, current = signing_key_current()
-    if current.did == did:
-        return current
-    record = IssuerKey.objects.filter(did=did).exclude(private_key_encrypted="").first()
-    if record is None:
-        return None
-    return SigningKey(private_key_from_text(decrypt_text(record.private_key_encrypted)))
-
-
 def status_list_refresh(status_list_id: int) -> StatusList:
     """Re-sign a status list from the credentials revoked on it, with the key that signed it
     (its credentials name that key as their issuer)."""
     status_list = StatusList.objects.select_for_update().get(pk=status_list_id)
     did = json.loads(status_list.document)["issuer"]
-    key = _signing_key_for(did)
+    key = signing_key_for_issuer(did)
     if key is None:
         # Revocation is still recorded (the portal's own page shows it), but the published
         # list cannot change without the earlier key.
@@ -326,6 +278,52 @@ def credential_revoke(*, credential: Credential, reason: str, acting_user: User)
     return credential
 
 
+@transaction.atomic
+def credentials_revoke_signed_by(
+    *, issuer_key: IssuerKey, since: datetime, reason: str, acting_user: User | None
+) -> int:
+    """Revoke every credential `issuer_key` signed at or after `since` (the key was compromised
+    then): each revocation audited like one made by hand, each status list re-signed once.
+    Returns how many were revoked."""
+    credentials = list(
+        Credential.objects.select_for_update()
+        .filter(issuer_key=issuer_key, issued_at__gte=since, status=CredentialStatus.ISSUED)
+        .order_by("pk")
+    )
+    now = timezone.now()
+    for credential in credentials:
+        credential.status = CredentialStatus.REVOKED
+        credential.revoked_at = now
+        credential.revocation_reason = reason[:300]
+        credential.revoked_by = acting_user
+    Credential.objects.bulk_update(
+        credentials, ["status", "revoked_at", "revocation_reason", "revoked_by"], batch_size=1000
+    )
+    for credential in credentials:
+        audit_record(
+            actor=acting_user,
+            action="credential.revoked",
+            target=credential,
+            data={"reason": credential.revocation_reason, "cause": "key_compromised"},
+        )
+    for status_list_id in sorted({credential.status_list_id for credential in credentials}):
+        status_list_refresh(status_list_id)
+    return len(credentials)
+
+
+def status_lists_resign_signed_by(verification_method: str) -> int:
+    """Re-sign (with the current key) every status list whose proof names `verification_method`,
+    e.g. a compromised did:web key: a list must not depend on a key nobody should trust."""
+    count = 0
+    for status_list_id in StatusList.objects.filter(
+        document__contains=f'"{verification_method}"'
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            status_list_refresh(status_list_id)
+        count += 1
+    return count
+
+
 # --- checking -----------------------------------------------------------------------------------
 
 
@@ -339,6 +337,7 @@ class CredentialCheck:
     provider: str
     issuer: str
     issued: datetime | None
+    issuer_did: str = ""
 
 
 def credential_check(credential: Credential) -> CredentialCheck:
@@ -351,10 +350,9 @@ def credential_check(credential: Credential) -> CredentialCheck:
         document = {}
     if not isinstance(document, dict):
         document = {}
-    proof_part = document.get("proof") if isinstance(document.get("proof"), dict) else {}
-    signed_by = str(proof_part.get("verificationMethod", "")).split("#", 1)[0]
-    ours = bool(signed_by) and IssuerKey.objects.filter(did=signed_by).exists()
-    if not (ours and proof.verify(document)):
+    method = str(proof.proof_of(document).get("verificationMethod", ""))
+    public_key = public_key_of_ours(method) if method else None
+    if public_key is None or not proof.verify(document, lambda _method: public_key):
         state = "invalid"
     elif credential.status == CredentialStatus.REVOKED:
         state = "revoked"
@@ -369,6 +367,7 @@ def credential_check(credential: Credential) -> CredentialCheck:
         provider=str(_as_dict(achievement.get("creator")).get("name", "")),
         issuer=str(_as_dict(document.get("issuer")).get("name", "")),
         issued=credential.issued_at,
+        issuer_did=str(_as_dict(document.get("issuer")).get("id", "")),
     )
 
 

@@ -1,9 +1,13 @@
 """The JSON-LD documents the portal signs: OpenBadgeCredential and BitstringStatusListCredential.
 
 The subject is the display name the learner chose and nothing else: no e-mail, no refugee status,
-no partner, no nationality.
+no partner, no nationality. Its identifier is the holder's DID when a wallet proved it holds one;
+otherwise a `urn:uuid:` derived from the credential's own id (OB 3.0's schema and holder
+binding want an identifier): it is the same every time the credential is rebuilt, differs between
+two credentials of one learner (they cannot be linked by it) and says nothing about the person.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,6 +39,16 @@ class StatusEntry:
     index: int
 
 
+# The namespace of the portal's subject identifiers (a fixed random UUID; never change it, or
+# a credential rebuilt later would name another subject).
+SUBJECT_ID_NAMESPACE = uuid.UUID("5b0c1d6e-2f4a-4e57-9a43-0f6f1c7f2a88")
+
+
+def subject_id_for(credential_id: str) -> str:
+    """The subject identifier of a credential issued to nobody's DID: stable, per credential."""
+    return uuid.uuid5(SUBJECT_ID_NAMESPACE, credential_id).urn
+
+
 def open_badge_credential(
     *,
     credential_id: str,
@@ -43,7 +57,11 @@ def open_badge_credential(
     achievement: AchievementInfo,
     valid_from: datetime,
     status: StatusEntry,
+    subject_id: str | None = None,
 ) -> dict:
+    """An OpenBadgeCredential (OB 3.0) for one completed course. `subject_id` is the holder's DID
+    (a wallet's proof of possession); without one the subject gets `subject_id_for(credential_id)`.
+    """
     achievement_doc = {
         "id": achievement.id,
         "type": ["Achievement"],
@@ -72,6 +90,7 @@ def open_badge_credential(
         },
         "validFrom": timestamp(valid_from),
         "credentialSubject": {
+            "id": subject_id or subject_id_for(credential_id),
             "type": ["AchievementSubject"],
             "name": subject_name,
             "achievement": achievement_doc,

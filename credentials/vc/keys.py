@@ -1,8 +1,12 @@
-"""Ed25519 signing keys and their did:key identifiers.
+"""Ed25519 signing keys, and the identifiers credentials name them by.
 
 did:key for Ed25519 is the multibase (base58btc) encoding of the multicodec header 0xed01 and the
 32-byte public key; the verification method is `did:key:<mb>#<mb>`. A did:key is self-describing,
 so a credential stays verifiable by anyone, offline, after the portal has moved to a new key.
+
+When the portal has a domain its issuer is a did:web instead (credentials.vc.didweb): the key is
+then named `did:web:<host>#key-N`, a verification method of the DID document the portal serves.
+Every key always has its did:key too: the portal's records know a key by it.
 """
 
 import base64
@@ -76,7 +80,12 @@ def public_key_from_did_key(did_or_method: str) -> Ed25519PublicKey:
 
 @dataclass(frozen=True)
 class SigningKey:
+    """A private key and the identity it signs as: its own did:key, or (`issuer_did` and
+    `key_id` given) the verification method `<issuer_did>#<key_id>` of a did:web issuer."""
+
     private_key: Ed25519PrivateKey
+    issuer_did: str = ""
+    key_id: str = ""
 
     @classmethod
     def generate(cls) -> "SigningKey":
@@ -87,12 +96,19 @@ class SigningKey:
         return public_key_multibase(self.private_key.public_key())
 
     @property
-    def did(self) -> str:
+    def did_key(self) -> str:
         return f"did:key:{self.public_key_multibase}"
 
     @property
+    def did(self) -> str:
+        """The issuer a credential signed with this key names."""
+        return self.issuer_did or self.did_key
+
+    @property
     def verification_method(self) -> str:
-        return f"{self.did}#{self.public_key_multibase}"
+        if self.issuer_did:
+            return f"{self.issuer_did}#{self.key_id}"
+        return f"{self.did_key}#{self.public_key_multibase}"
 
     def sign(self, data: bytes) -> bytes:
         return self.private_key.sign(data)

@@ -21,8 +21,15 @@ from ..certificates import certificate_pdf, qr_svg
 from ..models import Credential
 from ..selectors import credential_get_public, status_list_document
 from ..services.issuance import credential_check, status_list_url, verification_url
+from ..vc import didweb
 
 JSON_LD = "application/ld+json; charset=utf-8"
+
+
+def did_document_url_of(did: str) -> str:
+    return didweb.did_web_document_url(did) if did.startswith("did:web:") else ""
+
+
 # What the QR code encodes (the page's URL) never changes for a code.
 QR_MAX_AGE = 365 * 24 * 60 * 60
 STATUS_LIST_MAX_AGE = 300
@@ -54,13 +61,17 @@ def credential_page(request: HttpRequest, code: str) -> HttpResponse:
     if credential is None:
         response = render(request, "credentials/verify/unknown.html", status=404)
     else:
+        check = credential_check(credential)
         response = render(
             request,
             "credentials/verify/credential.html",
             {
                 "credential": credential,
-                "check": credential_check(credential),
-                "issuer_did": credential.issuer_key.did,
+                "check": check,
+                # As the credential names it: did:web of the domain, or the key's did:key.
+                "issuer_did": check.issuer_did or credential.issuer_key.did,
+                # Where a did:web issuer publishes its keys ("" for a did:key).
+                "issuer_did_document_url": did_document_url_of(check.issuer_did),
                 "page_url": verification_url(credential.code),
                 "status_list_url": status_list_url(credential.status_list.number),
             },

@@ -66,6 +66,8 @@ NOT_PAGES = {
     "verify:credential_json": "not HTML: the credential as JSON",
     "verify:credential_qr": "not HTML: an SVG QR code",
     "verify:credential_pdf": "not HTML: a PDF",
+    "did:document": "not HTML: the issuer's DID document (JSON)",
+    "did:document_at_path": "not HTML: the issuer's DID document (JSON)",
     "learners:document_download": "not HTML: a download of the learner's document",
     "partners:document_download": "not HTML: a download of a learner's document",
     "reporting:export_download": "not HTML: a CSV download",

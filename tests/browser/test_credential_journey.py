@@ -95,7 +95,7 @@ def test_completion_to_credential_shared_checked_and_revoked(new_context, live_s
         main.get_by_role("link", name=exactly(tr("Download JSON", ar))).click()
     document = json.loads(open(json_download.value.path(), encoding="utf-8").read())  # noqa: SIM115
     assert document["credentialSubject"]["name"] == NAME
-    assert document["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert document["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
     assert "nour@example.org" not in json.dumps(document)
 
     # A visitor with nothing but the link, in a fresh anonymous browser.

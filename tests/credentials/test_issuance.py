@@ -17,7 +17,7 @@ from credentials.services import issuance
 from credentials.services.completions import completion_record
 from credentials.services.provider_keys import provider_api_key_create
 from credentials.tasks import credentials_reconcile_task
-from credentials.vc import keys, proof, statuslist
+from credentials.vc import documents, keys, proof, statuslist
 from credentials.vc.keys import SigningKey, private_key_to_text
 from partners.models import DisplacementStatus
 from portal.crypto import decrypt_text
@@ -146,8 +146,11 @@ def test_the_subject_is_only_the_display_name_the_learner_chose(partner, setting
 
     document = json.loads(credential.document)
     subject = document["credentialSubject"]
-    assert set(subject) == {"type", "name", "achievement"}
+    assert set(subject) == {"id", "type", "name", "achievement"}
     assert subject["name"] == credential.subject_name == "Amal Haddad"
+    # Without a wallet's DID, the identifier is derived from the credential's own id alone.
+    assert subject["id"] == documents.subject_id_for(document["id"])
+    assert subject["id"].startswith("urn:uuid:")
     text = credential.document.lower()
     forbidden = [
         "amal.haddad",

@@ -369,16 +369,19 @@ def test_sign_reproduces_the_eddsa_rdfc_2022_test_vector_exactly(with_examples_c
 
     signed = proof.sign(ALUMNI_CREDENTIAL, key, created=SPEC_CREATED)
 
-    assert signed["proof"] == {
-        "type": "DataIntegrityProof",
-        "cryptosuite": "eddsa-rdfc-2022",
-        "created": "2023-02-24T23:36:38Z",
-        "verificationMethod": SPEC_VERIFICATION_METHOD,
-        "proofPurpose": "assertionMethod",
-        "proofValue": SPEC_PROOF_VALUE,
-    }
+    # A one-item array (OB 3.0's schema wants an array): the same proof to JSON-LD.
+    assert signed["proof"] == [
+        {
+            "type": "DataIntegrityProof",
+            "cryptosuite": "eddsa-rdfc-2022",
+            "created": "2023-02-24T23:36:38Z",
+            "verificationMethod": SPEC_VERIFICATION_METHOD,
+            "proofPurpose": "assertionMethod",
+            "proofValue": SPEC_PROOF_VALUE,
+        }
+    ]
     assert {k: v for k, v in signed.items() if k != "proof"} == ALUMNI_CREDENTIAL
-    options = {k: v for k, v in signed["proof"].items() if k != "proofValue"}
+    options = {k: v for k, v in signed["proof"][0].items() if k != "proofValue"}
     assert rdfc.canonize({**options, "@context": ALUMNI_CREDENTIAL["@context"]}) == (
         SPEC_PROOF_CANONICAL
     )
@@ -393,12 +396,15 @@ def test_a_signed_credential_verifies_and_any_change_breaks_it():
     renamed = json.loads(json.dumps(signed))
     renamed["credentialSubject"]["name"] = "Someone Else"
     other_key = SigningKey.generate()
-    swapped = {**signed, "proof": {**signed["proof"], "verificationMethod": other_key.did}}
+    swapped = {**signed, "proof": {**signed["proof"][0], "verificationMethod": other_key.did}}
     resigned = proof.sign(sample_credential(), other_key, created=datetime(2024, 5, 2, tzinfo=UTC))
-    forged = {**signed, "proof": {**signed["proof"], "proofValue": resigned["proof"]["proofValue"]}}
-    wrong_suite = {**signed, "proof": {**signed["proof"], "cryptosuite": "eddsa-jcs-2022"}}
-    wrong_purpose = {**signed, "proof": {**signed["proof"], "proofPurpose": "authentication"}}
-    garbled = {**signed, "proof": {**signed["proof"], "proofValue": "z0OIl"}}
+    forged = {
+        **signed,
+        "proof": {**signed["proof"][0], "proofValue": resigned["proof"][0]["proofValue"]},
+    }
+    wrong_suite = {**signed, "proof": {**signed["proof"][0], "cryptosuite": "eddsa-jcs-2022"}}
+    wrong_purpose = {**signed, "proof": {**signed["proof"][0], "proofPurpose": "authentication"}}
+    garbled = {**signed, "proof": {**signed["proof"][0], "proofValue": "z0OIl"}}
     extra = json.loads(json.dumps(signed))
     extra["credentialSubject"]["nationality"] = "SY"
     for document in (renamed, swapped, forged, wrong_suite, wrong_purpose, garbled, extra):

@@ -64,10 +64,10 @@ def resigned(document: dict, key: SigningKey, *, verification_method: str | None
     """The document signed by `key` without our term check (as a forger, or a buggy issuer,
     would), naming `verification_method` (by default the key's own) in the proof."""
     unsigned = {k: v for k, v in document.items() if k != "proof"}
-    options = {k: v for k, v in document["proof"].items() if k != "proofValue"}
+    options = {k: v for k, v in proof.proof_of(document).items() if k != "proofValue"}
     options["verificationMethod"] = verification_method or key.verification_method
     signature = key.sign(proof._hash_data(unsigned, options))
-    return {**unsigned, "proof": {**options, "proofValue": multibase.base58btc(signature)}}
+    return {**unsigned, "proof": [{**options, "proofValue": multibase.base58btc(signature)}]}
 
 
 def pyld_escape_as_published():
@@ -101,7 +101,7 @@ def test_issued_credential_verifies_and_every_tampering_fails():
             valid, other_key, verification_method=our_key.verification_method
         ),
         "verification method swapped to another did:key": tampered(
-            lambda d: d["proof"].update(verificationMethod=other_key.verification_method)
+            lambda d: d["proof"][0].update(verificationMethod=other_key.verification_method)
         ),
         "re-signed by another did:key": resigned(valid, other_key),
         "unknown property signed by us": resigned(

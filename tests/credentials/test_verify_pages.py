@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from credentials import certificates
 from credentials.models import Credential, EnrolmentStatus, StatusList
 from credentials.services import issuance
+from credentials.vc.didweb import did_web_document_url
 from credentials.vc.statuslist import is_set
 from partners.models import DisplacementStatus
 from tests.portal.factories import LearnerFactory
@@ -159,11 +160,11 @@ def test_page_links_to_the_json_the_qr_code_and_the_pdf(client, credential):
     assert re.search(rf'<img src="{re.escape(qr_url(credential.code))}"[^>]* alt="[^"]+"', html)
 
 
-def test_page_explains_how_to_verify_with_the_issuers_did_key(client, credential):
+def test_page_explains_how_to_verify_with_the_issuers_did(client, credential):
     html = main_of(client.get(page_url(credential.code)))
 
     did = json.loads(credential.document)["issuer"]["id"]
-    assert did.startswith("did:key:z6Mk")
+    assert did == "did:web:learn.example.org"  # SITE_URL is https on a domain
     assert f'<code dir="ltr" class="text-break">{did}</code>' in html
     assert "Open Badges 3.0" in html
     assert "eddsa-rdfc-2022" in html
@@ -465,7 +466,7 @@ def test_status_list_is_the_signed_document_with_public_headers(client, credenti
     assert "max-age=300" in cache_control
     document = response.json()
     assert "BitstringStatusListCredential" in document["type"]
-    assert document["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert document["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
 
 
 def test_status_list_sets_the_credentials_bit_once_revoked(client, credential, programme_admin):
@@ -499,8 +500,12 @@ def test_what_the_public_urls_serve_passes_an_independent_verifier(
     list_url = documents[0]["credentialStatus"]["statusListCredential"]
     assert list_url.startswith(SITE_URL)
     status_list = json.loads(client.get(list_url.removeprefix(SITE_URL)).content)
+    # The issuer is the domain's did:web: its DID document, fetched where did:web says.
+    did_url = did_web_document_url(documents[0]["issuer"]["id"])
+    assert did_url == f"{SITE_URL}/.well-known/did.json"
+    did_document = json.loads(client.get(did_url.removeprefix(SITE_URL)).content)
 
-    results = verify_credentials(documents, {list_url: status_list})
+    results = verify_credentials(documents, {list_url: status_list}, {did_url: did_document})
 
     assert results[0].verified is True and results[0].revoked is False, results[0].errors
     assert results[1].verified is False and results[1].revoked is True

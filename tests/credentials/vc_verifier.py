@@ -109,11 +109,19 @@ def node_eval(code: str, stdin: str = "") -> str:
 
 
 def verify_credentials(
-    credentials: list[dict], status_lists: dict[str, dict] | None = None
+    credentials: list[dict],
+    status_lists: dict[str, dict] | None = None,
+    did_documents: dict[str, dict] | None = None,
 ) -> list[Verification]:
-    """Verify each credential with Digital Bazaar's libraries, in one node process."""
+    """Verify each credential with Digital Bazaar's libraries, in one node process. A did:web
+    issuer is resolved from `did_documents` (DID document by the URL did:web names)."""
     payload = json.dumps(
-        {"credentials": credentials, "statusLists": status_lists or {}}, ensure_ascii=False
+        {
+            "credentials": credentials,
+            "statusLists": status_lists or {},
+            "didDocuments": did_documents or {},
+        },
+        ensure_ascii=False,
     )
     output = run_node([str(VERIFY_SCRIPT)], payload)
     try:

@@ -133,6 +133,9 @@ GET_MATRIX = {
     "verify:credential_json": PUBLIC,
     "verify:credential_qr": PUBLIC,
     "verify:credential_pdf": PUBLIC,
+    # The issuer's DID document (did:web): public, for any verifier.
+    "did:document": PUBLIC,
+    "did:document_at_path": PUBLIC,
     # Reporting: the programme's figures for admins, a partner's for its coordinators only.
     "reporting:programme_dashboard": ADMIN_ONLY,
     "reporting:refresh": POST_ONLY,
@@ -198,6 +201,7 @@ OWN_URL_PREFIXES = (
     "credentials_api:",
     "learner_credentials:",
     "verify:",
+    "did:",
     "reporting:",
 )
 
@@ -213,6 +217,8 @@ def world(db, settings, tmp_path):
         configured["private"]["OPTIONS"], location=str(tmp_path)
     )
     settings.STORAGES = configured
+    # The issuer has a domain, so its DID document is served (without one it is a 404).
+    settings.CREDENTIAL_ISSUER_DID = "did:web:learn.example.org"
     field = EvidenceDocument.file.field
     original = field.storage
     field.storage = storages["private"]

@@ -88,6 +88,8 @@ KWARGS = {
     "verify:credential_json": lambda w: {"code": w.credential_a.code},
     "verify:credential_qr": lambda w: {"code": w.credential_a.code},
     "verify:credential_pdf": lambda w: {"code": w.credential_a.code},
+    "did:document": lambda w: {},
+    "did:document_at_path": lambda w: {},
     "reporting:programme_dashboard": lambda w: {},
     "reporting:refresh": lambda w: {},
     "reporting:partner_dashboard": lambda w: {"slug": A},

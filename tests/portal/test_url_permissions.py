@@ -36,6 +36,9 @@ PUBLIC = {
     "verify:credential_json",
     "verify:credential_qr",
     "verify:credential_pdf",
+    # The issuer's DID document (did:web): verifiers resolve the issuer with it.
+    "did:document",
+    "did:document_at_path",
     "account_login",
     "account_signup",
     "account_logout",

@@ -154,8 +154,12 @@ class World:
             )
             for k in range(COURSES)
         ]
+        # Retired: a world never signs, and only one key may be current.
         self.issuer_key = IssuerKey.objects.create(
-            did=f"did:key:z{tag}", public_key_multibase=f"z{tag}"
+            key_id=f"key-{tag}",
+            did=f"did:key:z{tag}",
+            public_key_multibase=f"z{tag}",
+            retired_at=timezone.now(),
         )
         self.status_list = StatusList.objects.create(number=1, length=131072)
         self.status_bits = itertools.count()
