@@ -17,10 +17,11 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from ..certificates import certificate_pdf, qr_svg
+from ..certificates import certificate_languages, certificate_pdf, qr_svg
 from ..models import Credential
 from ..selectors import credential_get_public, status_list_document
 from ..services.issuance import credential_check, status_list_url, verification_url
+from ..sharing import certificate_links, credential_language, share_links
 
 JSON_LD = "application/ld+json; charset=utf-8"
 # What the QR code encodes (the page's URL) never changes for a code.
@@ -54,15 +55,27 @@ def credential_page(request: HttpRequest, code: str) -> HttpResponse:
     if credential is None:
         response = render(request, "credentials/verify/unknown.html", status=404)
     else:
+        check = credential_check(credential)
+        page_url = verification_url(credential.code)
+        language = credential_language(credential.learner_language)
         response = render(
             request,
             "credentials/verify/credential.html",
             {
                 "credential": credential,
-                "check": credential_check(credential),
+                "check": check,
                 "issuer_did": credential.issuer_key.did,
-                "page_url": verification_url(credential.code),
+                "page_url": page_url,
                 "status_list_url": status_list_url(credential.status_list.number),
+                "certificates": certificate_links(credential.code, language),
+                # What the page shows, in the learner's language, for whoever shares it on.
+                "share": share_links(
+                    url=page_url,
+                    course=check.course,
+                    provider=check.provider,
+                    issuer=check.issuer,
+                    language=language,
+                ),
             },
         )
     return _about_a_person(response)
@@ -106,6 +119,10 @@ def credential_pdf(request: HttpRequest, code: str) -> HttpResponse:
     if check.state == "invalid":
         # No certificate for what cannot be verified: the page says why.
         return _about_a_person(redirect("verify:credential", credential.code))
+    # ?lang=en (any of the portal's languages); without it, or with another, the learner's.
+    language = request.GET.get("lang", "")
+    if language not in certificate_languages():
+        language = credential_language(credential.learner_language)
     pdf = certificate_pdf(
         subject_name=check.subject_name,
         course=check.course,
@@ -114,9 +131,13 @@ def credential_pdf(request: HttpRequest, code: str) -> HttpResponse:
         issued=check.issued,
         verification_url=verification_url(credential.code),
         state=check.state,
+        language=language,
     )
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="certificate-{_short(credential)}.pdf"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="certificate-{_short(credential)}-{language}.pdf"'
+    )
+    response["Content-Language"] = language
     return _about_a_person(response)
 
 
