@@ -121,6 +121,7 @@ ACCOUNT_PREFIXES = ("account_", "mfa_", "usersessions_")
 NOT_A_PAGE = {
     # POST-only actions: a GET is 405.
     "learner_credentials:visibility",
+    "learner_credentials:share_email",
     "courses:enrol",
     # Files, not pages (their own size is not the page budget).
     "learners:document_download",
