@@ -4,6 +4,11 @@ No sign-in. A malformed code, an unknown code and a credential its learner hid a
 404, so nobody learns that a hidden credential exists. The pages carry a person's name, so they
 ask search engines not to index them and send no referrer to the sites they link to.
 
+The page says what was checked in plain words (the technical terms in a details block), offers
+the certificate in the learner's language and in English (`certificate.pdf?lang=en`), and, for a
+valid credential, WhatsApp, SMS and e-mail links whose text is in the learner's language
+(credentials.sharing; decision 0025).
+
 The JSON is served as application/ld+json with an explicit UTF-8 charset rather than a VC media
 type (application/vc in VC 2.0, application/vc+ld+json in drafts): browsers do not know those and
 download them instead of showing them, while application/ld+json is the type JSON-LD document

@@ -10,6 +10,7 @@ import io
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from playwright.sync_api import expect
@@ -23,6 +24,7 @@ from tests.partners.factories import PartnerFactory
 from tests.portal.factories import LearnerFactory
 
 from .helpers import ARABIC, exactly, expect_page_in, signed_in_context, tr, url_is
+from .test_accessibility import check, in_language
 
 pytestmark = pytest.mark.browser
 
@@ -146,3 +148,22 @@ def test_arabic_learner_gets_the_certificate_in_arabic_and_english_and_shares_it
         expect(link).to_be_visible()
     shared = page.get_by_role("link", name=exactly(tr("Share on WhatsApp", ar)))
     expect(shared).to_have_attribute("href", whatsapp_href)
+
+
+@pytest.mark.needs_javascript
+@pytest.mark.parametrize("language", ["en", ARABIC])
+def test_credential_pages_pass_axe_core_with_the_technical_details_open(
+    new_context, live_server, world, language
+):
+    """The full axe walk (test_accessibility) sees the pages as they load; here the share links,
+    both certificate links and the opened details block are checked too."""
+    axe, found = Axe(), []
+    context = signed_in_context(new_context(locale=language), live_server, world["learner"])
+    page = in_language(context, live_server, language).new_page()
+    page.goto(live_server.url + "/learn/credentials/")
+    check(page, axe, f"[{language}] learner: credentials page", found)
+    page.goto(f"{live_server.url}/verify/{world['credential'].code}/")
+    page.locator("details#technical-details summary").click()
+    expect(page.locator("details#technical-details")).to_have_attribute("open", "")
+    check(page, axe, f"[{language}] verify page, details open", found)
+    assert not found, "\n".join(found)
