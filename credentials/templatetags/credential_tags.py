@@ -77,12 +77,17 @@ DID_SHOWN_WHOLE = 40
 
 @register.filter
 def did_short(did: str) -> str:
-    """A DID as a person reads it: whole when short (did:web:learn.example.org), else its
-    method and the start and end of its identifier (did:key:z6MkhaXg…2doK): enough to compare
-    with another copy, while the page shows the whole DID in its technical details."""
+    """A DID as a person reads it: whole when short (did:web:learn.example.org); a long did:web
+    as its domain; any other as its method and the start and end of its identifier
+    (did:key:z6MkhaXg…2doK): enough to compare with another copy, while the page shows the
+    whole DID in its technical details."""
     if len(did) <= DID_SHOWN_WHOLE:
         return did
     scheme, method, identifier = ([*did.split(":", 2), "", ""])[:3]
+    if scheme == "did" and method == "web":
+        # The domain is what a reader recognises (and what the identifier is anchored in).
+        domain, _colon, path = identifier.partition(":")
+        return f"did:web:{domain}" + (":…" if path else "")
     if scheme != "did" or len(identifier) < 16:
         return f"{did[:24]}…{did[-6:]}"
     return f"did:{method}:{identifier[:8]}…{identifier[-4:]}"
