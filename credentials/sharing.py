@@ -31,7 +31,7 @@ class ShareLinks:
 @dataclass(frozen=True)
 class CertificateLink:
     language: str  # a language code, for hreflang
-    name: str  # the language's name, in the language of the page
+    name: str  # the language's name, lazy: in the language the page is rendered in
     url: str
 
 
