@@ -27,7 +27,14 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from credentials.certificates import FONTS, certificate_pdf, printable, qr_svg
+from credentials.certificates import (
+    FONT_FILES,
+    FONTS,
+    _issue_date,
+    certificate_pdf,
+    printable,
+    qr_svg,
+)
 
 URL = "https://learn.example.org/verify/Qm3x9dZ0k2aH7fJp1LwX4sVbN8c/"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -339,6 +346,43 @@ def test_certificate_wording_and_date_are_in_its_language_on_one_page_without_to
     assert reader.metadata.title == f"{tr('Certificate of completion', language)}: Amina Yusuf"
     assert reader.pdf_header.startswith("%PDF-")
     assert reader.trailer["/Root"]["/Lang"] == language
+
+
+CERTIFICATE_MSGIDS = [
+    *WORDING,
+    *LABELS,
+    "offered by %(provider)s",
+    "REVOKED",
+    "REVOKED: the issuer has revoked this credential. It is no longer valid.",
+]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_bundled_fonts_have_a_glyph_for_every_character_of_the_wording(language):
+    covered = set()
+    for regular, bold in FONT_FILES.values():
+        for font_file in (regular, bold):
+            covered |= set(TTFont(FONTS / font_file).getBestCmap())
+    with translation.override(language):
+        texts = [gettext(msgid) for msgid in CERTIFICATE_MSGIDS]
+        texts += [text.upper() for text in texts] + [
+            _issue_date(datetime(2025, m, 1)) for m in range(1, 13)
+        ]
+    missing = {
+        char for text in texts for char in text if ord(char) not in covered and not char.isspace()
+    }
+    assert not missing
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_revoked_certificate_in_each_language_says_so_on_one_page_without_tofu(language):
+    pdf = certificate(state="revoked", language=language)
+
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    banner = tr("REVOKED: the issuer has revoked this credential. It is no longer valid.", language)
+    assert set(nfkc(banner).split()) <= set(nfkc(text_of(pdf)).split())
+    assert ".notdef" not in {glyph for _font, glyph in drawn_glyphs(pdf)}
 
 
 @pytest.mark.parametrize("language", ["ar", "fa"])
