@@ -1,10 +1,12 @@
 """The printable side of a credential: its QR code and its PDF certificate.
 
 Both are functions of what the verification page shows; the signed JSON stays the credential,
-the PDF only points back to it. The certificate's fixed wording is English whatever the reader's
-language (anyone anywhere reads it). Names are shaped by HarfBuzz and laid out by fpdf2's bidi
-algorithm, with bundled Noto fonts (credentials/fonts/, SIL Open Font License), so Arabic and
-Farsi names come out joined and right to left, next to Latin, Cyrillic or Greek.
+the PDF only points back to it. The certificate is drawn in one of the portal's languages: by
+default the learner's, with an English one a click away (the verification page offers both). Its
+fixed wording and its date are in that language; Arabic and Farsi certificates are laid out right
+to left, mirrored (the QR code on the left). Text is shaped by HarfBuzz and laid out by fpdf2's
+bidi algorithm, with bundled Noto fonts (credentials/fonts/, SIL Open Font License), so Arabic and
+Farsi come out joined and right to left, next to Latin, Cyrillic or Greek names.
 """
 
 import functools
@@ -18,7 +20,8 @@ from datetime import datetime
 from pathlib import Path
 
 import segno
-from django.utils import dateformat, timezone, translation
+from django.conf import settings
+from django.utils import dateformat, formats, timezone, translation
 from django.utils.translation import gettext as _
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
@@ -123,18 +126,32 @@ def _characters(family: str) -> frozenset[int]:
     return frozenset(TTFont(FONTS / FONT_FILES[family][0], lazy=True).getBestCmap())
 
 
-def _families_for(texts: Iterable[str]) -> list[str]:
-    """The font families needed to draw `texts`: the main one, then each fallback that has a
-    glyph for a character the ones before it lack. Characters none has are logged (they come
-    out as boxes)."""
-    missing = {
+def _letters(texts: Iterable[str]) -> set[int]:
+    return {
         ord(char)
         for text in texts
         for char in text
         if not unicodedata.category(char).startswith("Z")
     }
+
+
+def _main_family(wording: Iterable[str]) -> str:
+    """The family the certificate's own wording is set in: the one that draws most of its
+    characters (Noto Naskh Arabic for an Arabic or Farsi certificate, so its spaces, digits and
+    punctuation match its letters; Noto Sans otherwise)."""
+    letters = _letters(wording)
+    return max(
+        FONT_FILES, key=lambda family: (len(letters & _characters(family)), family == MAIN_FONT)
+    )
+
+
+def _families_for(texts: Iterable[str], *, main: str = MAIN_FONT) -> list[str]:
+    """The font families needed to draw `texts`: the main one, then each fallback that has a
+    glyph for a character the ones before it lack. Characters none has are logged (they come
+    out as boxes)."""
+    missing = _letters(texts)
     families = []
-    for family in FONT_FILES:
+    for family in [main, *(family for family in FONT_FILES if family != main)]:
         covered = missing & _characters(family)
         if covered or not families:
             families.append(family)
@@ -146,10 +163,22 @@ def _families_for(texts: Iterable[str]) -> list[str]:
     return families
 
 
+# A month abbreviated on a web page ("12 Mar 2025", portal/formats/en) is written out on a
+# certificate; an escaped M ("\M") is a literal M in a format, left alone.
+_ABBREVIATED_MONTH = re.compile(r"(?<!\\)M")
+
+
 def _issue_date(issued: datetime) -> str:
+    """The date in the active language's own date format (portal/formats/<language>/), the
+    month as a word: "12 March 2025", "12 مارس 2025", "12 березня 2025", "12 de marzo de 2025"."""
     if timezone.is_aware(issued):
         issued = timezone.localtime(issued)
-    return dateformat.format(issued, "j F Y")  # English month names: called in override("en")
+    return dateformat.format(issued, _ABBREVIATED_MONTH.sub("F", formats.get_format("DATE_FORMAT")))
+
+
+def certificate_languages() -> list[str]:
+    """The languages a certificate can be drawn in: the portal's."""
+    return [code for code, _name in settings.LANGUAGES]
 
 
 def certificate_pdf(
@@ -161,13 +190,17 @@ def certificate_pdf(
     issued: datetime,
     verification_url: str,
     state: str,
+    language: str = "en",
 ) -> bytes:
-    """The certificate of a credential: a one-page A4 landscape PDF. `state` is the verification
-    state ("valid" or "revoked"); a revoked credential's certificate says REVOKED across the
-    page. There is no certificate for any other state."""
+    """The certificate of a credential: a one-page A4 landscape PDF, its wording and date in
+    `language` (one of the portal's). `state` is the verification state ("valid" or
+    "revoked"); a revoked credential's certificate says REVOKED across the page. There is no
+    certificate for any other state."""
     if state not in ("valid", "revoked"):
         raise ValueError(f"No certificate for a credential in state {state!r}.")
-    with translation.override("en"):
+    if language not in certificate_languages():
+        raise ValueError(f"No certificate in language {language!r}.")
+    with translation.override(language):
         return _render(
             subject_name=printable(subject_name),
             course=printable(course),
@@ -176,12 +209,15 @@ def certificate_pdf(
             issued=issued,
             verification_url=verification_url,
             revoked=state == "revoked",
+            language=language,
         )
 
 
 @dataclass
 class _Line:
-    """A centred paragraph of the body, shrunk until it takes at most `max_lines` lines."""
+    """A centred paragraph of the body, shrunk until it takes at most `max_lines` lines.
+    `direction` is the paragraph's base direction: the certificate's own for its wording, "ltr"
+    for an address, None (from its first letter, as HTML's dir="auto") for a name or a title."""
 
     text: str
     size: float
@@ -191,10 +227,11 @@ class _Line:
     color: tuple[int, int, int] = INK
     space_before: float = 0
     rule_after: bool = False
+    direction: str | None = None
 
 
 class _Certificate(FPDF):
-    def __init__(self, families: list[str]) -> None:
+    def __init__(self, families: list[str], *, rtl: bool = False) -> None:
         super().__init__(orientation="landscape", unit="mm", format="A4")
         self.set_auto_page_break(False)
         self.set_margins(TEXT_MARGIN, TEXT_MARGIN, TEXT_MARGIN)
@@ -204,11 +241,20 @@ class _Certificate(FPDF):
             regular, bold = FONT_FILES[family]
             self.add_font(family, "", FONTS / regular)
             self.add_font(family, "B", FONTS / bold)
+        self.main = families[0]
         self.set_fallback_fonts(families[1:])
+        self.rtl = rtl
+        self.direction = "rtl" if rtl else "ltr"
         self.set_text_shaping(True)
+
+    def _direction(self, direction: str | None) -> None:
+        # The base direction of the paragraphs that follow, for fpdf2's bidi algorithm (None:
+        # from the first strong character).
+        self.set_text_shaping(True, direction=direction)
 
     def _paragraph(self, line: _Line, *, dry_run: bool) -> float:
         height = line.size * LINE_HEIGHT
+        self._direction(line.direction)
         return self.multi_cell(
             TEXT_WIDTH,
             height,
@@ -227,7 +273,8 @@ class _Certificate(FPDF):
         laying the text out, which takes time for a long text."""
         style = "B" if line.bold else ""
         largest = line.size
-        self.set_font(MAIN_FONT, style, 1)
+        self.set_font(self.main, style, 1)
+        self._direction(line.direction)
         width_per_point = max(self.get_string_width(line.text), 0.001)
         for lines in range(1, line.max_lines + 1):
             smallest = (
@@ -250,7 +297,7 @@ class _Certificate(FPDF):
         return self._height(line)
 
     def _height(self, line: _Line) -> float:
-        self.set_font(MAIN_FONT, "B" if line.bold else "", line.size)
+        self.set_font(self.main, "B" if line.bold else "", line.size)
         return self._paragraph(line, dry_run=True)
 
     def paragraphs(
@@ -271,7 +318,7 @@ class _Certificate(FPDF):
             self.set_y(max(top, (top + bottom - sum(heights)) / 2))
         for line in lines:
             self.set_y(self.get_y() + line.space_before)
-            self.set_font(MAIN_FONT, "B" if line.bold else "", line.size)
+            self.set_font(self.main, "B" if line.bold else "", line.size)
             self.set_text_color(*line.color)
             self._paragraph(line, dry_run=False)
             if line.rule_after:
@@ -281,26 +328,58 @@ class _Certificate(FPDF):
                 self.line(PAGE_WIDTH / 2 - 25, y, PAGE_WIDTH / 2 + 25, y)
 
     def labelled(self, label: str, value: str, *, width: float, link: str = "") -> None:
-        """An upper-case label over its value, at the current position."""
+        """An upper-case label over its value, at the current position, aligned to the start
+        of the line (the right on a right-to-left certificate). A link is an address: always
+        left to right."""
         x = self.get_x()
-        self.set_font(MAIN_FONT, "", 8)
+        align = Align.R if self.rtl else Align.L
+        # Naskh letters are small for their point size: an Arabic-script label a little larger.
+        self.set_font(self.main, "", 9 if self.rtl else 8)
         self.set_text_color(*MUTED)
-        self.cell(width, 4.5, label.upper(), new_x=XPos.LEFT, new_y=YPos.NEXT)
-        self.set_font(MAIN_FONT, "B" if not link else "", 11 if not link else 9.5)
+        self._direction(self.direction)
+        self.cell(width, 4.5, label.upper(), align=align, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.set_font(self.main, "B" if not link else "", 11 if not link else 9.5)
         self.set_text_color(*(ACCENT if link else INK))
-        self.multi_cell(
-            width, 5.5, value, align=Align.L, link=link, new_x=XPos.LEFT, new_y=YPos.NEXT
-        )
+        self._direction("ltr" if link else None)
+        self.multi_cell(width, 5.5, value, align=align, link=link, new_x=XPos.LEFT, new_y=YPos.NEXT)
         self.set_xy(x, self.get_y() + 2.5)
 
 
-def _render(*, subject_name, course, provider, issuer, issued, verification_url, revoked) -> bytes:
-    pdf = _Certificate(_families_for([subject_name, course, provider, issuer, verification_url]))
+def _render(
+    *, subject_name, course, provider, issuer, issued, verification_url, revoked, language
+) -> bytes:
+    rtl = translation.get_language_bidi()
+    direction = "rtl" if rtl else "ltr"
     title = _("Certificate of completion")
-    pdf.set_title(f"{title}: {subject_name}" + (f" ({_('REVOKED')})" if revoked else ""))
+    wording = {
+        "title": title,
+        "certifies": _("This certifies that"),
+        "completed": _("has completed the course"),
+        "offered_by": _("offered by %(provider)s") % {"provider": provider},
+        "date_label": _("Date of issue"),
+        "date": _issue_date(issued),
+        "issued_by": _("Issued by"),
+        "check_at": _("Check this certificate at"),
+    }
+    if revoked:
+        wording |= {
+            "revoked": _("REVOKED"),
+            "revoked_banner": _(
+                "REVOKED: the issuer has revoked this credential. It is no longer valid."
+            ),
+        }
+    own_words = [text for key, text in wording.items() if key not in ("offered_by", "date")]
+    main = _main_family(own_words)
+    pdf = _Certificate(
+        _families_for(
+            [*wording.values(), subject_name, course, issuer, verification_url], main=main
+        ),
+        rtl=rtl,
+    )
+    pdf.set_title(f"{title}: {subject_name}" + (f" ({wording['revoked']})" if revoked else ""))
     pdf.set_author(issuer)
     pdf.set_creator(issuer)
-    pdf.set_lang("en")
+    pdf.set_lang(language)
     pdf.add_page()
 
     pdf.set_draw_color(*ACCENT)
@@ -313,25 +392,43 @@ def _render(*, subject_name, course, provider, issuer, issued, verification_url,
     pdf.paragraphs([_Line(issuer, size=13, min_size=9, bold=True, color=ACCENT)])
     pdf.paragraphs(
         [
-            _Line(title, size=34, min_size=34, rule_after=True),
-            _Line(_("This certifies that"), size=14, min_size=14, color=MUTED, space_before=12),
+            _Line(title, size=34, min_size=24, rule_after=True, direction=direction),
+            _Line(
+                wording["certifies"],
+                size=14,
+                min_size=14,
+                color=MUTED,
+                space_before=12,
+                direction=direction,
+            ),
             _Line(subject_name, size=38, min_size=18, max_lines=2, bold=True, space_before=4),
-            _Line(_("has completed the course"), size=14, min_size=14, color=MUTED, space_before=4),
+            _Line(
+                wording["completed"],
+                size=14,
+                min_size=14,
+                color=MUTED,
+                space_before=4,
+                direction=direction,
+            ),
             _Line(course, size=22, min_size=13, max_lines=2, bold=True, space_before=2),
             _Line(
-                _("offered by %(provider)s") % {"provider": provider},
+                wording["offered_by"],
                 size=14,
                 min_size=10,
                 max_lines=2,
                 color=MUTED,
                 space_before=1,
+                direction=direction,
             ),
         ],
         centre_between=(BODY_TOP, BODY_BOTTOM),
     )
 
-    # The foot: when and by whom on the left, where to check it on the right.
-    qr_x = PAGE_WIDTH - TEXT_MARGIN - QR_SIZE
+    # The foot: when and by whom at the start of the line (left, or right on a right-to-left
+    # certificate), where to check it at the end, in the QR code (which opens the public page).
+    width = PAGE_WIDTH - 2 * TEXT_MARGIN - QR_SIZE - 8
+    qr_x = TEXT_MARGIN if rtl else PAGE_WIDTH - TEXT_MARGIN - QR_SIZE
+    text_x = PAGE_WIDTH - TEXT_MARGIN - width if rtl else TEXT_MARGIN
     pdf.image(
         io.BytesIO(_qr_png(verification_url)),
         x=qr_x,
@@ -340,38 +437,28 @@ def _render(*, subject_name, course, provider, issuer, issued, verification_url,
         h=QR_SIZE,
         link=verification_url,
     )
-    pdf.set_xy(TEXT_MARGIN, QR_Y + 1)
-    width = qr_x - TEXT_MARGIN - 8
-    pdf.labelled(_("Date of issue"), _issue_date(issued), width=width)
-    pdf.labelled(_("Issued by"), issuer, width=width)
-    pdf.labelled(
-        _("Check this certificate at"),
-        verification_url,
-        width=width,
-        link=verification_url,
-    )
+    pdf.set_xy(text_x, QR_Y + 1)
+    pdf.labelled(wording["date_label"], wording["date"], width=width)
+    pdf.labelled(wording["issued_by"], issuer, width=width)
+    pdf.labelled(wording["check_at"], verification_url, width=width, link=verification_url)
 
     if revoked:
-        _mark_revoked(pdf)
+        _mark_revoked(pdf, wording["revoked"], wording["revoked_banner"])
     return bytes(pdf.output())
 
 
-def _mark_revoked(pdf: _Certificate) -> None:
+def _mark_revoked(pdf: _Certificate, word: str, banner: str) -> None:
     """REVOKED across the page, over the text, and a banner saying what it means."""
+    pdf._direction(pdf.direction)
     with pdf.local_context(fill_opacity=0.18, text_color=REVOKED_RED):
-        pdf.set_font(MAIN_FONT, "B", 110)
+        pdf.set_font(pdf.main, "B", 110)
         with pdf.rotation(24, PAGE_WIDTH / 2, PAGE_HEIGHT / 2):
             pdf.set_xy(0, PAGE_HEIGHT / 2 - 22)
-            pdf.cell(PAGE_WIDTH, 44, _("REVOKED"), align=Align.C)
+            pdf.cell(PAGE_WIDTH, 44, word, align=Align.C)
     inner = FRAME + 3
     pdf.set_fill_color(*REVOKED_RED)
     pdf.rect(inner, inner, PAGE_WIDTH - 2 * inner, 11, style="F")
     pdf.set_xy(inner, inner)
-    pdf.set_font(MAIN_FONT, "B", 11)
+    pdf.set_font(pdf.main, "B", 11)
     pdf.set_text_color(*WHITE)
-    pdf.cell(
-        PAGE_WIDTH - 2 * inner,
-        11,
-        _("REVOKED: the issuer has revoked this credential. It is no longer valid."),
-        align=Align.C,
-    )
+    pdf.cell(PAGE_WIDTH - 2 * inner, 11, banner, align=Align.C)

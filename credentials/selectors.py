@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -209,12 +209,14 @@ CREDENTIAL_CODE = re.compile(r"[A-Za-z0-9_-]{20,40}")
 
 def credential_get_public(code: str) -> Credential | None:
     """The credential a public verification link names, with its signing key and status list
-    (one query, none for a malformed code). None when the code is malformed, unknown or the
-    learner hid the credential: from outside the three look the same."""
+    and its learner's language as `learner_language` (None once the account is erased): one
+    query, none for a malformed code. None when the code is malformed, unknown or the learner
+    hid the credential: from outside the three look the same."""
     if not CREDENTIAL_CODE.fullmatch(code):
         return None
     return (
         Credential.objects.select_related("issuer_key", "status_list")
+        .annotate(learner_language=F("learner__language"))
         .defer("status_list__document")
         .filter(code=code, is_public=True)
         .order_by()

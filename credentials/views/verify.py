@@ -4,6 +4,11 @@ No sign-in. A malformed code, an unknown code and a credential its learner hid a
 404, so nobody learns that a hidden credential exists. The pages carry a person's name, so they
 ask search engines not to index them and send no referrer to the sites they link to.
 
+The page says what was checked in plain words (the technical terms in a details block), offers
+the certificate in the learner's language and in English (`certificate.pdf?lang=en`), and, for a
+valid credential, WhatsApp, SMS and e-mail links whose text is in the learner's language
+(credentials.sharing; decision 0025).
+
 The JSON is served as application/ld+json with an explicit UTF-8 charset rather than a VC media
 type (application/vc in VC 2.0, application/vc+ld+json in drafts): browsers do not know those and
 download them instead of showing them, while application/ld+json is the type JSON-LD document
@@ -17,11 +22,12 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from ..certificates import certificate_pdf, qr_svg
+from ..certificates import certificate_languages, certificate_pdf, qr_svg
 from ..models import Credential
 from ..selectors import credential_get_public, status_list_document
 from ..services.issuance import credential_check, status_list_url, verification_url
 from ..vc import didweb
+from ..sharing import certificate_links, credential_language, share_links
 
 JSON_LD = "application/ld+json; charset=utf-8"
 
@@ -62,6 +68,8 @@ def credential_page(request: HttpRequest, code: str) -> HttpResponse:
         response = render(request, "credentials/verify/unknown.html", status=404)
     else:
         check = credential_check(credential)
+        page_url = verification_url(credential.code)
+        language = credential_language(credential.learner_language)
         response = render(
             request,
             "credentials/verify/credential.html",
@@ -72,8 +80,17 @@ def credential_page(request: HttpRequest, code: str) -> HttpResponse:
                 "issuer_did": check.issuer_did or credential.issuer_key.did,
                 # Where a did:web issuer publishes its keys ("" for a did:key).
                 "issuer_did_document_url": did_document_url_of(check.issuer_did),
-                "page_url": verification_url(credential.code),
+                "page_url": page_url,
                 "status_list_url": status_list_url(credential.status_list.number),
+                "certificates": certificate_links(credential.code, language),
+                # What the page shows, in the learner's language, for whoever shares it on.
+                "share": share_links(
+                    url=page_url,
+                    course=check.course,
+                    provider=check.provider,
+                    issuer=check.issuer,
+                    language=language,
+                ),
             },
         )
     return _about_a_person(response)
@@ -117,6 +134,10 @@ def credential_pdf(request: HttpRequest, code: str) -> HttpResponse:
     if check.state == "invalid":
         # No certificate for what cannot be verified: the page says why.
         return _about_a_person(redirect("verify:credential", credential.code))
+    # ?lang=en (any of the portal's languages); without it, or with another, the learner's.
+    language = request.GET.get("lang", "")
+    if language not in certificate_languages():
+        language = credential_language(credential.learner_language)
     pdf = certificate_pdf(
         subject_name=check.subject_name,
         course=check.course,
@@ -125,9 +146,13 @@ def credential_pdf(request: HttpRequest, code: str) -> HttpResponse:
         issued=check.issued,
         verification_url=verification_url(credential.code),
         state=check.state,
+        language=language,
     )
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="certificate-{_short(credential)}.pdf"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="certificate-{_short(credential)}-{language}.pdf"'
+    )
+    response["Content-Language"] = language
     return _about_a_person(response)
 
 

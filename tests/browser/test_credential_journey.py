@@ -11,7 +11,8 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from credentials.models import AccessMethod, Credential, CredentialStatus, EnrolmentStatus
@@ -86,9 +87,13 @@ def test_completion_to_credential_shared_checked_and_revoked(new_context, live_s
     share_link = main.locator("code[dir=ltr]").first
     expect(share_link).to_have_text(f"{live_server.url}/verify/{credential.code}/")
 
-    # ... downloads the PDF certificate and the JSON.
+    # ... downloads the PDF certificate (in Arabic, their language) and the JSON.
+    with translation.override(ar):
+        certificate = gettext("Download the certificate (PDF, %(language)s)") % {
+            "language": translation.get_language_info(ar)["name_translated"]
+        }
     with learner_page.expect_download() as pdf_download:
-        main.get_by_role("link", name=exactly(tr("Download PDF certificate", ar))).click()
+        main.get_by_role("link", name=exactly(certificate)).click()
     pdf = open(pdf_download.value.path(), "rb").read()  # noqa: SIM115 — read once
     assert pdf.startswith(b"%PDF")
     with learner_page.expect_download() as json_download:

@@ -1,13 +1,17 @@
-"""The QR code and the PDF certificate of a credential.
+"""The QR code and the PDF certificate of a credential, in each of the portal's languages.
 
 The PDF is read back with pypdf: its text (through the fonts' ToUnicode maps), the glyphs each
 text operation draws (through the embedded font subsets' glyph names), its link and its QR image,
-which zxing-cpp decodes as a phone would.
+which zxing-cpp decodes as a phone would. Arabic and Farsi wording is checked twice: the glyphs
+drawn are exactly the ones HarfBuzz picks for the sentence, joined and in right-to-left visual
+order, and the text read back from them is the sentence in reading (logical) order.
 """
 
+import functools
 import io
 import logging
 import re
+import unicodedata
 from datetime import UTC, datetime
 
 import pytest
@@ -15,18 +19,46 @@ import segno
 import uharfbuzz as hb
 import zxingcpp
 from defusedxml import ElementTree as ET
+from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext
 from fontTools.ttLib import TTFont
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from credentials.certificates import FONTS, certificate_pdf, printable, qr_svg
+from credentials.certificates import (
+    FONT_FILES,
+    FONTS,
+    _issue_date,
+    certificate_pdf,
+    printable,
+    qr_svg,
+)
 
 URL = "https://learn.example.org/verify/Qm3x9dZ0k2aH7fJp1LwX4sVbN8c/"
 SVG = "{http://www.w3.org/2000/svg}"
 MM = 72 / 25.4  # PDF points per millimetre
 ARABIC_BOLD = FONTS / "NotoNaskhArabic-Bold.ttf"
+ARABIC_REGULAR = FONTS / "NotoNaskhArabic-Regular.ttf"
+LANGUAGES = [code for code, _name in settings.LANGUAGES]
+
+# The certificate's own words (msgids), as drawn: labels in capitals.
+WORDING = [
+    "Certificate of completion",
+    "This certifies that",
+    "has completed the course",
+]
+LABELS = ["Date of issue", "Issued by", "Check this certificate at"]
+# 12 March 2025 in each language's own date format (portal/formats/<language>/), month in words.
+ISSUE_DATES = {
+    "en": "12 March 2025",
+    "ar": "12 مارس 2025",
+    "fa": "12 مارس 2025",
+    "fr": "12 mars 2025",
+    "es": "12 de marzo de 2025",
+    "uk": "12 березня 2025",
+}
 
 
 def certificate(**overrides) -> bytes:
@@ -42,6 +74,11 @@ def certificate(**overrides) -> bytes:
     return certificate_pdf(**(facts | overrides))
 
 
+def tr(text: str, language: str) -> str:
+    with translation.override(language):
+        return gettext(text)
+
+
 def page_of(pdf: bytes):
     return PdfReader(io.BytesIO(pdf)).pages[0]
 
@@ -50,23 +87,26 @@ def text_of(pdf: bytes) -> str:
     return page_of(pdf).extract_text()
 
 
-def drawn_glyphs(pdf: bytes) -> list[tuple[str, str]]:
-    """(font name, glyph name) of every glyph the page draws, in drawing order: on one line
-    of text, left to right."""
+def _drawn(pdf: bytes) -> list[tuple[str, str, TTFont]]:
+    """(font name, glyph name, embedded font) of every glyph the page draws, in drawing order:
+    on one line of text, left to right."""
     reader = PdfReader(io.BytesIO(pdf))
     page = reader.pages[0]
     glyph_names = {}
     for key, font in page["/Resources"]["/Font"].items():
         font = font.get_object()
         descendant = font["/DescendantFonts"][0].get_object()
-        embedded = descendant["/FontDescriptor"]["/FontFile2"].get_object().get_data()
-        order = TTFont(io.BytesIO(embedded)).getGlyphOrder()
+        embedded = TTFont(
+            io.BytesIO(descendant["/FontDescriptor"]["/FontFile2"].get_object().get_data())
+        )
+        order = embedded.getGlyphOrder()
         cid_to_gid = descendant["/CIDToGIDMap"].get_object().get_data()
         glyph_names[key] = (
             str(font["/BaseFont"]).split("+", 1)[1],
             lambda cid, order=order, cid_to_gid=cid_to_gid: order[
                 int.from_bytes(cid_to_gid[2 * cid : 2 * cid + 2], "big")
             ],
+            embedded,
         )
     glyphs, font = [], None
     for operands, operator in ContentStream(page.get_contents(), reader).operations:
@@ -79,8 +119,65 @@ def drawn_glyphs(pdf: bytes) -> list[tuple[str, str]]:
                     continue
                 raw = getattr(string, "original_bytes", None) or bytes(string)
                 for i in range(0, len(raw), 2):
-                    glyphs.append((font[0], font[1](int.from_bytes(raw[i : i + 2], "big"))))
+                    name = font[1](int.from_bytes(raw[i : i + 2], "big"))
+                    glyphs.append((font[0], name, font[2]))
     return glyphs
+
+
+def drawn_glyphs(pdf: bytes) -> list[tuple[str, str]]:
+    """(font name, glyph name) of every glyph the page draws, in drawing order: on one line
+    of text, left to right."""
+    return [(font, glyph) for font, glyph, _embedded in _drawn(pdf)]
+
+
+def outline(font: TTFont, glyph: str) -> tuple | None:
+    """A glyph's outline (its points, components resolved), None for an empty glyph (a space,
+    a zero-width joiner or non-joiner). The same in a font and in its subset, whatever the
+    subset names the glyph (glyphs without a Unicode value, like ligatures, get made-up
+    names there)."""
+    glyf = font["glyf"]
+    coordinates, ends, _flags = glyf[glyph].getCoordinates(glyf)
+    return (tuple(map(tuple, coordinates)), tuple(ends)) if len(coordinates) else None
+
+
+def drawn_outlines(pdf: bytes, font_name: str) -> list[tuple]:
+    """The outlines of the visible glyphs drawn in `font_name`, in drawing order."""
+    return [
+        shape
+        for font, glyph, embedded in _drawn(pdf)
+        if font == font_name and (shape := outline(embedded, glyph)) is not None
+    ]
+
+
+@functools.cache
+def _font(font_file) -> TTFont:
+    return TTFont(font_file)
+
+
+def shaped_outlines(text: str, font_file) -> list[tuple]:
+    """The outlines of the visible glyphs HarfBuzz picks for `text` in `font_file`, in visual
+    order (left to right)."""
+    font = hb.Font(hb.Face(hb.Blob.from_file_path(str(font_file))))
+    buffer = hb.Buffer()
+    buffer.add_str(text)
+    buffer.guess_segment_properties()
+    assert buffer.direction == "rtl"
+    hb.shape(font, buffer, {})
+    original = _font(font_file)
+    order = original.getGlyphOrder()
+    return [
+        shape
+        for info in buffer.glyph_infos
+        if (shape := outline(original, order[info.codepoint])) is not None
+    ]
+
+
+def contains_run(glyphs: list[str], run: list[str]) -> bool:
+    return any(glyphs[i : i + len(run)] == run for i in range(len(glyphs) - len(run) + 1))
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
 
 
 def shaped(text: str, font_file) -> list[str]:
@@ -199,15 +296,160 @@ def test_certificate_qr_code_decodes_to_the_verification_url():
     assert barcode.ec_level == "Q"
 
 
-def test_certificate_wording_and_date_are_english_whatever_the_active_language():
+def test_certificate_is_in_the_language_asked_for_not_the_active_one():
     with translation.override("fr"):
-        pdf = certificate()
+        pdf = certificate(language="en")
+        assert translation.get_language() == "fr"  # the active language is left as it was
 
     text = text_of(pdf)
     assert "Certificate of completion" in text
     assert "12 March 2025" in text
     assert "mars" not in text
-    assert translation.get_language() != "fr"  # the override ended with the call
+
+
+def test_a_language_the_portal_does_not_have_is_refused():
+    with pytest.raises(ValueError, match="language"):
+        certificate(language="de")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_certificate_wording_and_date_are_in_its_language_on_one_page_without_tofu(language):
+    pdf = certificate(language=language)
+
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    text = nfkc(text_of(pdf))
+    wording = [tr(msgid, language) for msgid in WORDING]
+    wording += [tr(msgid, language).upper() for msgid in LABELS]
+    wording.append(tr("offered by %(provider)s", language).split("%(provider)s")[0].strip())
+    if language != "en":
+        # Translated for real, not the English fallback.
+        assert wording[0] != "Certificate of completion"
+    for words in wording:
+        if language in settings.RTL_LANGUAGES:
+            # A line that mixes scripts reads back in drawing order: check word by word there.
+            assert set(nfkc(words).split()) <= set(text.split()), words
+        else:
+            assert nfkc(words) in text, words
+    date = ISSUE_DATES[language]
+    if language in settings.RTL_LANGUAGES:
+        # "12 مارس 2025" read right to left: drawn left to right as 2025, the month, 12.
+        day, month, year = date.split()
+        bold = [glyph for font, glyph in drawn_glyphs(pdf) if font == "NotoNaskhArabicBold"]
+        digits = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+        visual = [digits[int(d)] for d in year] + ["space"] + shaped(month, ARABIC_BOLD)
+        assert contains_run(bold, [*visual, "space", *(digits[int(d)] for d in day)])
+    else:
+        assert date in text
+    # No tofu: every glyph drawn is a real one of the font it is drawn in.
+    assert ".notdef" not in {glyph for _font, glyph in drawn_glyphs(pdf)}
+    assert reader.metadata.title == f"{tr('Certificate of completion', language)}: Amina Yusuf"
+    assert reader.pdf_header.startswith("%PDF-")
+    assert reader.trailer["/Root"]["/Lang"] == language
+
+
+CERTIFICATE_MSGIDS = [
+    *WORDING,
+    *LABELS,
+    "offered by %(provider)s",
+    "REVOKED",
+    "REVOKED: the issuer has revoked this credential. It is no longer valid.",
+]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_bundled_fonts_have_a_glyph_for_every_character_of_the_wording(language):
+    covered = set()
+    for regular, bold in FONT_FILES.values():
+        for font_file in (regular, bold):
+            covered |= set(TTFont(FONTS / font_file).getBestCmap())
+    with translation.override(language):
+        texts = [gettext(msgid) for msgid in CERTIFICATE_MSGIDS]
+        texts += [text.upper() for text in texts] + [
+            _issue_date(datetime(2025, m, 1)) for m in range(1, 13)
+        ]
+    missing = {
+        char for text in texts for char in text if ord(char) not in covered and not char.isspace()
+    }
+    assert not missing
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_revoked_certificate_in_each_language_says_so_on_one_page_without_tofu(language):
+    pdf = certificate(state="revoked", language=language)
+
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    banner = tr("REVOKED: the issuer has revoked this credential. It is no longer valid.", language)
+    assert set(nfkc(banner).split()) <= set(nfkc(text_of(pdf)).split())
+    assert ".notdef" not in {glyph for _font, glyph in drawn_glyphs(pdf)}
+
+
+@pytest.mark.parametrize("language", ["ar", "fa"])
+def test_arabic_script_wording_is_shaped_right_to_left_and_reads_in_logical_order(language):
+    pdf = certificate(subject_name="سارة أحمد", language=language)
+
+    drawn = drawn_outlines(pdf, "NotoNaskhArabic")
+    nominal = TTFont(ARABIC_REGULAR).getBestCmap()
+    for msgid in ("Certificate of completion", "This certifies that", "has completed the course"):
+        sentence = tr(msgid, language)
+        assert any("\u0600" <= char <= "\u06ff" for char in sentence), "not Arabic script"
+        # Drawn as HarfBuzz shapes it (joined forms and ligatures, in visual order: the last
+        # letter leftmost), compared by outline, since the subset renames ligature glyphs ...
+        assert contains_run(drawn, shaped_outlines(sentence, ARABIC_REGULAR)), sentence
+        # ... which is neither the letters' isolated forms in reading order nor reversed.
+        letters = [
+            outline(_font(ARABIC_REGULAR), nominal[ord(char)])
+            for char in sentence
+            if ord(char) in nominal and unicodedata.category(char) != "Cf" and char != " "
+        ]
+        assert not contains_run(drawn, letters)
+        assert not contains_run(drawn, letters[::-1])
+        # Read back (as copy and paste and screen readers do), it is the sentence as written.
+        assert nfkc(sentence) in nfkc(text_of(pdf)).splitlines()
+
+
+@pytest.mark.parametrize("language", ["ar", "fa"])
+def test_right_to_left_certificate_is_mirrored_qr_code_on_the_left(language):
+    pdf = certificate(language=language)
+
+    (image,) = page_of(pdf).images
+    labels = []
+    page_of(pdf).extract_text(
+        visitor_text=lambda text, _cm, tm, _font, _size: (
+            labels.append(tm[4]) if text.strip() == tr("Date of issue", language) else None
+        )
+    )
+    (label_x,) = labels
+    (qr,) = [a.get_object() for a in page_of(pdf)["/Annots"] if a.get_object()["/Rect"][0] < 100]
+    assert float(qr["/Rect"][0]) < 30 * MM  # the QR code's link, on the left
+    assert label_x > 297 / 2 * MM  # the labels on the right half
+    assert decode(image.image).text == URL
+
+
+def test_english_certificate_keeps_the_qr_code_on_the_right():
+    pdf = certificate(language="en")
+
+    rects = [a.get_object()["/Rect"] for a in page_of(pdf)["/Annots"]]
+    assert max(float(rect[2]) for rect in rects) > (297 - 30) * MM
+
+
+def test_ukrainian_certificate_is_drawn_in_cyrillic_with_noto_sans():
+    pdf = certificate(language="uk")
+
+    cyrillic = {
+        char
+        for msgid in WORDING + LABELS
+        for char in tr(msgid, "uk") + tr(msgid, "uk").upper()
+        if "\u0400" <= char <= "\u04ff"
+    }
+    assert cyrillic, "not translated into Ukrainian"
+    assert {ord(char) for char in cyrillic} <= set(
+        TTFont(FONTS / "NotoSans-Regular.ttf").getBestCmap()
+    )
+    fonts = {font for font, _glyph in drawn_glyphs(pdf)}
+    assert fonts == {"NotoSans", "NotoSansBold"}
+    assert "12 березня 2025" in text_of(pdf)
 
 
 @pytest.mark.parametrize("name", ["سارة أحمد", "پریسا رضایی"], ids=["arabic", "farsi"])

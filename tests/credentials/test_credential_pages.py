@@ -5,13 +5,14 @@ with the Django admin's read-only views of credentials, signing keys and status 
 import html
 import json
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from credentials.models import (
     Credential,
@@ -135,7 +136,9 @@ def test_each_credential_shows_course_provider_date_status_and_share_link(
     links = hrefs(page)
     assert share_url in links
     assert f"/verify/{credential.code}/credential.json?download=1" in links
-    assert f"/verify/{credential.code}/certificate.pdf" in links
+    assert [link for link in links if "certificate.pdf" in link] == [
+        f"/verify/{credential.code}/certificate.pdf?lang=en"
+    ]
 
 
 def test_add_to_linkedin_link_is_filled_in_and_encoded(client, learner, credential):
@@ -157,6 +160,76 @@ def test_add_to_linkedin_link_is_filled_in_and_encoded(client, learner, credenti
     }
     anchor = re.search(r'<a [^>]*href="https://www\.linkedin\.com/[^"]*"[^>]*>', page).group(0)
     assert 'rel="noopener noreferrer"' in anchor
+
+
+def test_learner_in_arabic_gets_the_certificate_in_arabic_and_in_english(client, partner):
+    learner = verified_learner(partner, name="أمل حداد", language="ar")
+    credential = issue(learner, partner, title=COURSE_TITLE)
+    client.cookies["django_language"] = "ar"
+
+    page = page_html(client, learner)
+
+    links = [link for link in hrefs(page) if "certificate.pdf" in link]
+    assert links == [
+        f"/verify/{credential.code}/certificate.pdf?lang=ar",
+        f"/verify/{credential.code}/certificate.pdf?lang=en",
+    ]
+    with translation.override("ar"):
+        for code in ("ar", "en"):
+            name = translation.get_language_info(code)["name_translated"]
+            text = gettext("Download the certificate (PDF, %(language)s)") % {"language": name}
+            assert f'hreflang="{code}" type="application/pdf">{text}</a>' in page
+
+
+def share_hrefs(page: str) -> dict[str, str]:
+    links = hrefs(page)
+    return {
+        "whatsapp": next(link for link in links if link.startswith("https://wa.me/?text=")),
+        "sms": next(link for link in links if link.startswith("sms:?&body=")),
+        "email": next(link for link in links if link.startswith("mailto:?subject=")),
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "ar", "fa", "fr", "uk", "es"])
+def test_share_links_carry_the_public_address_in_the_learners_language(client, partner, language):
+    learner = verified_learner(partner, email=LEARNER_EMAIL, name=LEARNER_NAME, language=language)
+    credential = issue(
+        learner, partner, title=COURSE_TITLE, provider=ProviderFactory(name=PROVIDER_NAME)
+    )
+    client.cookies["django_language"] = language
+
+    page = page_html(client, learner)
+
+    links = share_hrefs(page)
+    url = f"{SITE_URL}/verify/{credential.code}/"
+    with translation.override(language):
+        expected = gettext(
+            "Certificate of completion for the course “%(course)s” (%(provider)s), issued by "
+            "%(issuer)s. Anyone can check it here: %(url)s"
+        ) % {
+            "course": COURSE_TITLE,
+            "provider": PROVIDER_NAME,
+            "issuer": PROGRAMME_NAME,
+            "url": url,
+        }
+        subject = gettext("Certificate: %(course)s") % {"course": COURSE_TITLE}
+    whatsapp = urlsplit(links["whatsapp"])
+    assert (whatsapp.scheme, whatsapp.netloc, whatsapp.path) == ("https", "wa.me", "/")
+    assert parse_qs(whatsapp.query, strict_parsing=True) == {"text": [expected]}
+    assert unquote(links["sms"].removeprefix("sms:?&body=")) == expected
+    email = urlsplit(links["email"])
+    assert email.path == ""
+    assert parse_qs(email.query, strict_parsing=True) == {"subject": [subject], "body": [expected]}
+    # The course title's "&" and "%" are encoded: nothing was cut short.
+    assert "&" not in links["sms"].removeprefix("sms:?&body=")
+    for href in links.values():
+        assert " " not in href
+        assert LEARNER_NAME.split()[0] not in unquote(href)
+        assert LEARNER_EMAIL not in unquote(href)
+        assert PARTNER_NAME not in unquote(href)
+        anchor = re.search(rf'<a [^>]*href="{re.escape(html.escape(href))}"[^>]*>', page).group(0)
+        assert 'rel="noopener noreferrer"' in anchor
+    assert "<script" not in page
 
 
 def test_revoked_credential_says_so_with_the_date_and_offers_nothing_to_share(

@@ -1,14 +1,21 @@
 """The public verification pages (/verify/...): anyone with a link checks a credential, and
-learns the display name, the course and who issued it — nothing else about the learner."""
+learns the display name, the course and who issued it — nothing else about the learner. The
+page says what was checked in plain words (the technical terms explained in a details block),
+offers the certificate in the learner's language and in English, and links to share it."""
 
+import html as html_module
 import io
 import json
 import re
 import secrets
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+import zxingcpp
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from pypdf import PdfReader
 
 from credentials import certificates
@@ -48,10 +55,12 @@ def _programme(settings):
     settings.PROGRAMME_NAME = PROGRAMME_NAME
 
 
-def issue_credential(partner, *, name: str = LEARNER_NAME, email: str = LEARNER_EMAIL):
+def issue_credential(
+    partner, *, name: str = LEARNER_NAME, email: str = LEARNER_EMAIL, language: str = "en"
+):
     """A credential for a learner whose refugee status `partner` verified (application with a
     case number, nationality and displacement status), for a completed course."""
-    learner = verified_learner(partner, email=email, name=name)
+    learner = verified_learner(partner, email=email, name=name, language=language)
     enrolment = EnrolmentFactory(
         learner=learner,
         partner=partner,
@@ -85,6 +94,12 @@ def pdf_url(code: str) -> str:
     return reverse("verify:credential_pdf", args=[code])
 
 
+def tr(text: str, language: str) -> str:
+    """The text as the portal shows it in `language` (English until translated)."""
+    with translation.override(language):
+        return gettext(text)
+
+
 def main_of(response) -> str:
     """The page's <main> (the language form in the footer carries a fresh CSRF token)."""
     html = response.content.decode()
@@ -97,6 +112,36 @@ def state_heading(response) -> str:
     # The symbol before the word is decoration, hidden from screen readers: the word says it.
     text = re.sub(r'<span aria-hidden="true">[^<]*</span>', "", match.group(1))
     return re.sub(r"<[^>]+>", "", text).strip()
+
+
+def without_details(html: str) -> str:
+    """The page as it shows before anyone opens its technical details."""
+    return re.sub(r"<details.*?</details>", "", html, flags=re.S)
+
+
+def details_of(html: str) -> str:
+    match = re.search(r"<details[^>]*>(.*?)</details>", html, re.S)
+    assert match, "the page has no technical details block"
+    return match.group(1)
+
+
+def checks_of(response) -> list[str]:
+    """The lines of "What was checked", as read (tags and decoration left out)."""
+    page = response.content.decode()
+    match = re.search(r'id="checks-heading">.*?</section>', page, re.S)
+    assert match, "the page has no checks"
+    text = re.sub(r'<span aria-hidden="true">[^<]*</span>', "", match.group(0))
+    lines = re.findall(r"<(?:p|li)[^>]*>(.*?)</(?:p|li)>", text, re.S)
+    return [html_module.unescape(re.sub(r"<[^>]+>", "", line)).strip() for line in lines]
+
+
+def hrefs_of(html: str) -> list[str]:
+    return [html_module.unescape(href) for href in re.findall(r'href="([^"]*)"', html)]
+
+
+def anchor_of(html: str, href_start: str) -> str:
+    (anchor,) = re.findall(rf'<a [^>]*href="{re.escape(href_start)}[^"]*"[^>]*>', html)
+    return anchor
 
 
 def revoke(credential, programme_admin) -> Credential:
@@ -156,20 +201,131 @@ def test_page_links_to_the_json_the_qr_code_and_the_pdf(client, credential):
 
     assert f'href="{json_url(credential.code)}"' in html
     assert f'href="{json_url(credential.code)}?download=1"' in html
-    assert f'href="{pdf_url(credential.code)}"' in html
+    # The learner reads English: one certificate, in English.
+    assert [link for link in hrefs_of(html) if "certificate.pdf" in link] == [
+        f"{pdf_url(credential.code)}?lang=en"
+    ]
+    assert "Download the certificate (PDF, English)" in html
     assert re.search(rf'<img src="{re.escape(qr_url(credential.code))}"[^>]* alt="[^"]+"', html)
 
 
 def test_page_explains_how_to_verify_with_the_issuers_did(client, credential):
     html = main_of(client.get(page_url(credential.code)))
 
+    details = details_of(html)
     did = json.loads(credential.document)["issuer"]["id"]
     assert did == "did:web:learn.example.org"  # SITE_URL is https on a domain
-    assert f'<code dir="ltr" class="text-break">{did}</code>' in html
-    assert "Open Badges 3.0" in html
-    assert "eddsa-rdfc-2022" in html
+    assert f'<code dir="ltr" class="text-break">{did}</code>' in details
+    assert "Open Badges 3.0" in details
+    assert "eddsa-rdfc-2022" in details
     status_list = f"{SITE_URL}/verify/status-lists/{credential.status_list.number}/"
-    assert f'<code dir="ltr" class="text-break">{status_list}</code>' in html
+    assert f'<code dir="ltr" class="text-break">{status_list}</code>' in details
+    # Each technical term comes with what it means.
+    for explanation in (
+        "Open standards for digital certificates",
+        "A digital signature over the whole content of the credential",
+        "A DID (decentralised identifier) names the key the programme signs with.",
+        "A Bitstring Status List: a list the programme publishes and signs",
+    ):
+        assert explanation in details
+
+
+def test_technical_words_are_only_in_the_closed_details_block(client, credential):
+    response = client.get(page_url(credential.code))
+    html = main_of(response)
+
+    assert re.search(
+        r"<details[^>]*>\s*<summary>Technical details, to check it yourself</summary>", html
+    )
+    assert "<details open" not in html  # closed until opened: a native element, no script
+    assert "<script" not in response.content.decode()
+    shown = without_details(html)
+    did = json.loads(credential.document)["issuer"]["id"]
+    assert did not in shown  # only its short form
+    for word in (
+        "eddsa",
+        "rdfc",
+        "Data Integrity",
+        "Verifiable Credential",
+        "Open Badges",
+        "Bitstring",
+        "cryptosuite",
+        "proof",
+        "multibase",
+        "JSON-LD",
+    ):
+        assert word.lower() not in shown.lower(), word
+
+
+def test_valid_credential_checks_in_plain_words(client, credential):
+    checks = checks_of(client.get(page_url(credential.code)))
+
+    did = json.loads(credential.document)["issuer"]["id"]
+    short = f"{did[:16]}…{did[-4:]}" if did.startswith("did:key:") else did
+    assert checks == [
+        f"Signed by {PROGRAMME_NAME}",
+        "Checked: the signature is intact. Nothing in the credential was changed after it "
+        "was signed.",
+        f"Checked: issued by {PROGRAMME_NAME} ({short}).",
+        "Checked: not revoked.",
+    ]
+
+
+def test_revoked_credential_checks_say_when_but_not_why(client, credential, programme_admin):
+    revoked = revoke(credential, programme_admin)
+
+    checks = checks_of(client.get(page_url(credential.code)))
+
+    revoked_on = date_format(timezone.localtime(revoked.revoked_at), "DATE_FORMAT")
+    assert checks[-1] == f"Checked: revoked on {revoked_on}."
+    assert "Checked: not revoked." not in checks
+    assert not any(REVOCATION_REASON in check for check in checks)
+
+
+def test_tampered_credential_checks_confirm_nothing(client, credential):
+    tamper(credential)
+
+    checks = checks_of(client.get(page_url(credential.code)))
+
+    assert checks == [
+        "Not confirmed: the signature does not match this credential, or it was not made with "
+        "a key of this programme."
+    ]
+
+
+def test_page_in_arabic_says_what_was_checked_in_arabic(client, partner):
+    credential = issue_credential(partner, name=ARABIC_NAME, language="ar")
+    client.cookies["django_language"] = "ar"
+
+    response = client.get(page_url(credential.code))
+
+    page = response.content.decode()
+    assert '<html lang="ar" dir="rtl">' in page
+    checks = checks_of(response)
+    assert checks[0] == tr("Signed by %(issuer)s", "ar") % {"issuer": PROGRAMME_NAME}
+    assert checks[1] == tr(
+        "Checked: the signature is intact. Nothing in the credential was changed after it "
+        "was signed.",
+        "ar",
+    )
+    assert checks[3] == tr("Checked: not revoked.", "ar")
+    # The issuer's name and DID are isolated from the Arabic sentence around them.
+    assert f"<bdi>{PROGRAMME_NAME}</bdi>" in page
+    assert re.search(r'<bdi dir="ltr">did:[^<]+</bdi>', page)
+    summary = tr("Technical details, to check it yourself", "ar")
+    assert f"<summary>{summary}</summary>" in page
+    for text in certificate_link_texts("ar"):
+        assert text in page
+
+
+def certificate_link_texts(page_language: str, languages=("ar", "en")) -> list[str]:
+    """The certificate links' texts on a page in `page_language`: the language named in it."""
+    with translation.override(page_language):
+        return [
+            gettext("Download the certificate (PDF, %(language)s)")
+            % {"language": translation.get_language_info(code)["name_translated"]}
+            for code in languages
+        ]
 
 
 def test_page_and_json_reveal_nothing_else_about_the_learner(client, credential):
@@ -409,7 +565,8 @@ def test_pdf_certificate_is_a_download_with_the_credentials_facts(client, creden
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    filename = f"certificate-{credential.code[:8]}.pdf"
+    assert response["Content-Language"] == "en"
+    filename = f"certificate-{credential.code[:8]}-en.pdf"
     assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
     assert response["X-Robots-Tag"] == "noindex"
     assert response.content.startswith(b"%PDF")
@@ -417,6 +574,73 @@ def test_pdf_certificate_is_a_download_with_the_credentials_facts(client, creden
     assert LEARNER_NAME in text
     assert COURSE_TITLE in text
     assert_nothing_private(text)
+
+
+def test_arabic_learners_credential_offers_the_certificate_in_arabic_and_in_english(
+    client, partner
+):
+    credential = issue_credential(partner, name=ARABIC_NAME, language="ar")
+
+    html = main_of(client.get(page_url(credential.code)))
+
+    links = [link for link in hrefs_of(html) if "certificate.pdf" in link]
+    assert links == [f"{pdf_url(credential.code)}?lang=ar", f"{pdf_url(credential.code)}?lang=en"]
+    # Named in the language of the page (English here): "(PDF, Arabic)", "(PDF, English)".
+    for text in certificate_link_texts("en"):
+        assert text in html
+    assert 'hreflang="ar"' in html
+    assert 'hreflang="en"' in html
+
+
+def test_pdf_is_in_the_learners_language_unless_english_is_asked_for(client, partner):
+    credential = issue_credential(partner, name=ARABIC_NAME, language="ar")
+
+    default = client.get(pdf_url(credential.code))
+    arabic = client.get(pdf_url(credential.code), {"lang": "ar"})
+    english = client.get(pdf_url(credential.code), {"lang": "en"})
+
+    for response, language in ((default, "ar"), (arabic, "ar"), (english, "en")):
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        assert response["Content-Language"] == language
+        assert response["Content-Disposition"] == (
+            f'attachment; filename="certificate-{credential.code[:8]}-{language}.pdf"'
+        )
+        text = pdf_text(response.content)
+        assert ARABIC_NAME.split()[0] in text
+        assert tr("Certificate of completion", language) in text
+        assert_nothing_private(text)
+    assert "Certificate of completion" not in pdf_text(arabic.content)
+    assert arabic.content != english.content
+
+
+@pytest.mark.parametrize("asked", ["de", "xx", "", "en-gb", "../ar"])
+def test_pdf_in_a_language_the_portal_does_not_have_is_in_the_learners(client, partner, asked):
+    credential = issue_credential(partner, language="uk")
+
+    response = client.get(pdf_url(credential.code), {"lang": asked})
+
+    assert response.status_code == 200
+    assert response["Content-Language"] == "uk"
+
+
+def test_pdf_of_a_credential_whose_learner_is_gone_is_in_english(client, partner):
+    credential = issue_credential(partner, language="fa")
+    Credential.objects.filter(pk=credential.pk).update(learner=None)
+
+    response = client.get(pdf_url(credential.code))
+
+    assert response["Content-Language"] == "en"
+    assert "Certificate of completion" in pdf_text(response.content)
+
+
+def test_qr_code_on_the_pdf_opens_the_public_page_on_the_sites_address(client, credential):
+    # Asked for through another of the portal's host names: the QR code still names SITE_URL.
+    response = client.get(pdf_url(credential.code), HTTP_HOST="127.0.0.1")
+
+    (image,) = PdfReader(io.BytesIO(response.content)).pages[0].images
+    (barcode,) = zxingcpp.read_barcodes(image.image)
+    assert barcode.text == f"{SITE_URL}/verify/{credential.code}/"
 
 
 def test_pdf_of_a_revoked_credential_says_revoked_without_the_reason(
@@ -509,3 +733,97 @@ def test_what_the_public_urls_serve_passes_an_independent_verifier(
 
     assert results[0].verified is True and results[0].revoked is False, results[0].errors
     assert results[1].verified is False and results[1].revoked is True
+
+
+# --- sharing ------------------------------------------------------------------------------------
+
+
+def share_links_of(html: str) -> dict[str, str]:
+    links = hrefs_of(html)
+    return {
+        "whatsapp": next(link for link in links if link.startswith("https://wa.me/")),
+        "sms": next(link for link in links if link.startswith("sms:")),
+        "email": next(link for link in links if link.startswith("mailto:")),
+    }
+
+
+def shared_texts(links: dict[str, str]) -> dict[str, str]:
+    """What each link puts in the message, decoded; and that each link is well-formed."""
+    whatsapp = urlsplit(links["whatsapp"])
+    assert (whatsapp.scheme, whatsapp.netloc, whatsapp.path) == ("https", "wa.me", "/")
+    assert list(parse_qs(whatsapp.query, strict_parsing=True)) == ["text"]
+    # The form both Android (?body=) and iOS (&body=) fill in.
+    assert links["sms"].startswith("sms:?&body=")
+    email = urlsplit(links["email"])
+    assert (email.scheme, email.path) == ("mailto", "")
+    email_fields = parse_qs(email.query, strict_parsing=True)
+    assert sorted(email_fields) == ["body", "subject"]
+    for link in links.values():
+        assert " " not in link and "+" not in link  # spaces as %20: "+" stays a "+" in mailto:
+    return {
+        "whatsapp": parse_qs(whatsapp.query)["text"][0],
+        "sms": unquote(links["sms"].removeprefix("sms:?&body=")),
+        "email": email_fields["body"][0],
+        "subject": email_fields["subject"][0],
+    }
+
+
+def test_share_links_are_plain_links_with_the_public_address(client, credential):
+    response = client.get(page_url(credential.code))
+    html = main_of(response)
+
+    links = share_links_of(html)
+    texts = shared_texts(links)
+    url = f"{SITE_URL}/verify/{credential.code}/"
+    expected = (
+        f"Certificate of completion for the course “{COURSE_TITLE}” ({PROVIDER_NAME}), issued "
+        f"by {PROGRAMME_NAME}. Anyone can check it here: {url}"
+    )
+    assert texts["whatsapp"] == texts["sms"] == texts["email"] == expected
+    assert texts["subject"] == f"Certificate: {COURSE_TITLE}"
+    for href in links.values():
+        anchor = anchor_of(html, html_module.escape(href)[:20])
+        assert 'rel="noopener noreferrer"' in anchor
+        assert "onclick" not in anchor and "target=" not in anchor
+    assert "<script" not in response.content.decode()
+    for text in texts.values():
+        # Only what the public page shows; not even the name.
+        assert LEARNER_NAME not in text
+        assert_nothing_private(text)
+
+
+def test_share_text_is_in_the_learners_language_whoever_reads_the_page(client, partner):
+    credential = issue_credential(partner, name=ARABIC_NAME, language="ar")
+
+    html = main_of(client.get(page_url(credential.code)))  # read in English
+
+    texts = shared_texts(share_links_of(html))
+    url = f"{SITE_URL}/verify/{credential.code}/"
+    with translation.override("ar"):
+        expected = gettext(
+            "Certificate of completion for the course “%(course)s” (%(provider)s), issued by "
+            "%(issuer)s. Anyone can check it here: %(url)s"
+        ) % {
+            "course": COURSE_TITLE,
+            "provider": PROVIDER_NAME,
+            "issuer": PROGRAMME_NAME,
+            "url": url,
+        }
+    assert texts["whatsapp"] == expected
+    assert texts["whatsapp"].endswith(url)
+    assert ARABIC_NAME not in texts["whatsapp"]
+    assert "Share on WhatsApp" in html  # the link itself in the reader's language
+
+
+def test_no_share_links_for_a_revoked_or_unverifiable_credential(
+    client, credential, programme_admin
+):
+    tamper(credential)
+    assert "wa.me" not in client.get(page_url(credential.code)).content.decode()
+
+    other = issue_credential(credential.enrolment.partner, email="other@example.org")
+    revoke(other, programme_admin)
+    page = client.get(page_url(other.code)).content.decode()
+    assert "wa.me" not in page
+    assert "sms:" not in page
+    assert "mailto:?" not in page
