@@ -43,7 +43,10 @@ def open_badge_credential(
     achievement: AchievementInfo,
     valid_from: datetime,
     status: StatusEntry,
+    subject_id: str | None = None,
 ) -> dict:
+    """`subject_id`: the holder's identifier (a DID), for a credential bound to a wallet's key
+    (OpenID4VCI); without it the subject has no identifier."""
     achievement_doc = {
         "id": achievement.id,
         "type": ["Achievement"],
@@ -59,6 +62,9 @@ def open_badge_credential(
     }
     if achievement.language:
         achievement_doc["inLanguage"] = achievement.language
+    subject = {"type": ["AchievementSubject"], "name": subject_name, "achievement": achievement_doc}
+    if subject_id:
+        subject = {"id": subject_id, **subject}
     return {
         "@context": [VC_V2_CONTEXT, OB_V3_CONTEXT],
         "id": credential_id,
@@ -71,11 +77,7 @@ def open_badge_credential(
             "url": issuer.url,
         },
         "validFrom": timestamp(valid_from),
-        "credentialSubject": {
-            "type": ["AchievementSubject"],
-            "name": subject_name,
-            "achievement": achievement_doc,
-        },
+        "credentialSubject": subject,
         "credentialStatus": {
             "id": f"{status.list_url}#{status.index}",
             "type": "BitstringStatusListEntry",
