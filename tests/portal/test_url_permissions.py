@@ -36,6 +36,12 @@ PUBLIC = {
     "verify:credential_json",
     "verify:credential_qr",
     "verify:credential_pdf",
+    # OpenID4VCI (decision 0026): called by wallet apps, which have no session.
+    "wallet:issuer_metadata",
+    "wallet:authorization_server_metadata",
+    "wallet:token",
+    "wallet:nonce",
+    "wallet:credential",
     "account_login",
     "account_signup",
     "account_logout",
