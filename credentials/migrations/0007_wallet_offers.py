@@ -6,32 +6,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('credentials', '0006_learner_references_for_enrolments'),
+        ("credentials", "0006_learner_references_for_enrolments"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WalletOffer',
+            name="WalletOffer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('tx_code_hash', models.CharField(editable=False, max_length=64)),
-                ('tx_code_failures', models.PositiveSmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('expires_at', models.DateTimeField()),
-                ('redeemed_at', models.DateTimeField(blank=True, null=True)),
-                ('token_hash', models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ('token_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('issued_at', models.DateTimeField(blank=True, null=True)),
-                ('holder_did_hash', models.CharField(blank=True, max_length=64)),
-                ('credential', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='credentials.credential')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                ("tx_code_hash", models.CharField(editable=False, max_length=64)),
+                ("tx_code_failures", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("expires_at", models.DateTimeField()),
+                ("redeemed_at", models.DateTimeField(blank=True, null=True)),
+                ("token_hash", models.CharField(blank=True, max_length=64, null=True, unique=True)),
+                ("token_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("issued_at", models.DateTimeField(blank=True, null=True)),
+                ("holder_did_hash", models.CharField(blank=True, max_length=64)),
+                (
+                    "credential",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="credentials.credential",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'wallet offer',
-                'verbose_name_plural': 'wallet offers',
-                'indexes': [models.Index(fields=['credential', 'created_at'], name='credentials_credent_058c63_idx')],
+                "verbose_name": "wallet offer",
+                "verbose_name_plural": "wallet offers",
+                "indexes": [
+                    models.Index(
+                        fields=["credential", "created_at"], name="credentials_credent_058c63_idx"
+                    )
+                ],
             },
         ),
     ]

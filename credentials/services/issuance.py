@@ -297,7 +297,9 @@ def credential_for_holder(*, credential: Credential, subject_id: str) -> dict | 
     The signing key is the one that signs the credential's status list: a verifier requires the
     status list's issuer to be the credential's issuer."""
     enrolment = (
-        Enrolment.objects.select_related("course__provider").filter(pk=credential.enrolment_id).first()
+        Enrolment.objects.select_related("course__provider")
+        .filter(pk=credential.enrolment_id)
+        .first()
     )
     if enrolment is None:
         return None

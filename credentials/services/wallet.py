@@ -109,20 +109,19 @@ def issuer_metadata() -> dict:
                     "@context": [VC_V2_CONTEXT, OB_V3_CONTEXT],
                     "type": CREDENTIAL_TYPE,
                 },
-                "credential_metadata": {
-                    "display": _display(
-                        lambda: {
-                            "name": _("Course completion credential"),
-                            "description": _(
-                                "A course you completed, signed by %(programme)s: anyone can "
-                                "check it."
-                            )
-                            % {"programme": programme},
-                        }
-                    ),
-                },
+                # Drafts up to 15 read the display here; 1.0 in credential_metadata.
+                "display": _display(_credential_display),
+                "credential_metadata": {"display": _display(_credential_display)},
             }
         },
+    }
+
+
+def _credential_display() -> dict:
+    return {
+        "name": _("Course completion credential"),
+        "description": _("A course you completed, signed by %(programme)s: anyone can check it.")
+        % {"programme": settings.PROGRAMME_NAME},
     }
 
 
@@ -139,7 +138,7 @@ def authorization_server_metadata() -> dict:
     }
 
 
-# --- hashing ---------------------------------------------------------------------------------------
+# --- hashing ------------------------------------------------------------------------------------
 
 
 def _hash(value: str) -> str:
@@ -413,10 +412,14 @@ def wallet_credential_issue(*, authorization: str, body) -> dict:
             or learner is None
             or not learner.is_active
         ):
-            raise WalletError("credential_request_denied", "this credential can no longer be issued")
+            raise WalletError(
+                "credential_request_denied", "this credential can no longer be issued"
+            )
         document = credential_for_holder(credential=credential, subject_id=holder_did)
         if document is None:
-            raise WalletError("credential_request_denied", "this credential can no longer be issued")
+            raise WalletError(
+                "credential_request_denied", "this credential can no longer be issued"
+            )
         offer.issued_at = timezone.now()
         offer.holder_did_hash = _hash(holder_did)
         offer.save(update_fields=["issued_at", "holder_did_hash"])

@@ -1,4 +1,4 @@
-"""A credential into the learner's wallet app over OpenID4VCI (docs/decisions/0026-wallet-issuance.md).
+"""A credential into the learner's wallet app over OpenID4VCI (decision 0026).
 
 - `wallet_offer` (learners, POST from their credentials page): makes an offer and shows its QR
   code and `openid-credential-offer://` link once; the transaction code goes by SMS or e-mail.

@@ -55,7 +55,9 @@ class Holder:
             payload["nonce"] = wallet.nonce_new()
         elif nonce is not None:
             payload["nonce"] = nonce
-        signing_input = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(payload).encode())}"
+        signing_input = (
+            f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(payload).encode())}"
+        )
         signature = (key or self.key).sign(signing_input.encode())
         return f"{signing_input}.{b64url(signature)}"
 
@@ -65,8 +67,9 @@ def texts_with_codes() -> list[tuple[str, str]]:
     (number, text)."""
     return [
         (outbox_recipient(message), outbox_content(message)["message"])
-        for message in OutboxMessage.objects.filter(kind="credential.wallet_code", channel="sms")
-        .order_by("pk")
+        for message in OutboxMessage.objects.filter(
+            kind="credential.wallet_code", channel="sms"
+        ).order_by("pk")
     ]
 
 
@@ -121,9 +124,10 @@ def test_issuer_metadata_names_the_endpoints_and_the_ob3_ldp_vc_configuration():
         "VerifiableCredential",
         "OpenBadgeCredential",
     ]
-    assert configuration["proof_types_supported"]["jwt"][
-        "proof_signing_alg_values_supported"
-    ] == ["EdDSA", "ES256"]
+    assert configuration["proof_types_supported"]["jwt"]["proof_signing_alg_values_supported"] == [
+        "EdDSA",
+        "ES256",
+    ]
     locales = {entry["locale"] for entry in configuration["credential_metadata"]["display"]}
     assert locales == {"en", "ar", "fa", "fr", "es", "uk"}
     server = Client().get("/.well-known/oauth-authorization-server").json()
@@ -278,7 +282,10 @@ def test_an_expired_nonce_is_invalid_nonce(access_token, monkeypatch):
     ("request_body", "error"),
     [
         ({"credential_configuration_id": wallet.CONFIGURATION_ID}, "invalid_proof"),
-        ({"credential_configuration_id": "Other", "proofs": {"jwt": ["x"]}}, "unknown_credential_configuration"),
+        (
+            {"credential_configuration_id": "Other", "proofs": {"jwt": ["x"]}},
+            "unknown_credential_configuration",
+        ),
         ({"proofs": {"jwt": ["x"]}}, "invalid_credential_request"),
         ([], "invalid_credential_request"),
     ],
@@ -300,7 +307,9 @@ def test_two_proofs_are_refused_no_batch_issuance(access_token):
 
 def test_a_credential_revoked_after_the_offer_is_denied(offered, access_token):
     _learner, credential, _code, _tx = offered
-    issuance.credential_revoke(credential=credential, reason="Error", acting_user=ProgrammeAdminFactory())
+    issuance.credential_revoke(
+        credential=credential, reason="Error", acting_user=ProgrammeAdminFactory()
+    )
     response = credential_request(Client(), access_token, body(Holder().proof()))
     assert response.json()["error"] == "credential_request_denied"
 
@@ -338,7 +347,9 @@ def test_a_new_offer_ends_the_previous_one_and_offers_are_limited_per_hour():
 
 def test_a_revoked_credential_has_no_wallet_button_and_no_offer():
     learner, credential = phone_learner_credential()
-    issuance.credential_revoke(credential=credential, reason="Error", acting_user=ProgrammeAdminFactory())
+    issuance.credential_revoke(
+        credential=credential, reason="Error", acting_user=ProgrammeAdminFactory()
+    )
     client = Client()
     client.force_login(learner)
     assert "wallet-offer" not in client.get("/learn/credentials/").content.decode()
@@ -348,8 +359,8 @@ def test_a_revoked_credential_has_no_wallet_button_and_no_offer():
 
 
 def test_the_code_goes_by_email_to_an_email_learner(django_capture_on_commit_callbacks, mailoutbox):
-    from tests.credentials.factories import CourseFactory, EnrolmentFactory
     from credentials.models import EnrolmentStatus
+    from tests.credentials.factories import CourseFactory, EnrolmentFactory
 
     learner = LearnerFactory(email="amal@example.org")
     enrolment = EnrolmentFactory(
