@@ -383,3 +383,43 @@ def test_expired_offers_are_purged(offered):
     WalletOffer.objects.update(expires_at=timezone.now() - timedelta(hours=2))
     assert wallet.wallet_offers_purge() == 1
     assert not WalletOffer.objects.exists()
+
+
+def test_a_learner_erased_after_the_token_gets_credential_request_denied(offered, access_token):
+    learner, _credential, _code, _tx = offered
+    type(learner).objects.filter(pk=learner.pk).update(is_active=False)
+    response = credential_request(Client(), access_token, body(Holder().proof()))
+    assert response.json()["error"] == "credential_request_denied"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_token_requests_with_one_code_get_one_token():
+    from .conftest import run_in_threads
+
+    _learner, _credential, code, tx_code = make_offer()
+
+    def exchange(_i):
+        return token(Client(), grant_type=GRANT, **{"pre-authorized_code": code}, tx_code=tx_code)
+
+    responses = run_in_threads(5, exchange)
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200, 400, 400, 400, 400]
+    assert {r.json()["error"] for r in responses if r.status_code == 400} == {"invalid_grant"}
+    assert WalletOffer.objects.get().token_hash is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_wrong_codes_are_counted_without_loss_up_to_five():
+    from .conftest import run_in_threads
+
+    _learner, _credential, code, tx_code = make_offer()
+    wrong = f"{(int(tx_code) + 1) % 10**6:06d}"
+
+    def guess(_i):
+        return token(Client(), grant_type=GRANT, **{"pre-authorized_code": code}, tx_code=wrong)
+
+    run_in_threads(8, guess)
+    # Guesses are counted under a row lock (none lost to a race) until the fifth kills the code.
+    assert WalletOffer.objects.get().tx_code_failures == wallet.TX_CODE_MAX_FAILURES
+    response = token(Client(), grant_type=GRANT, **{"pre-authorized_code": code}, tx_code=tx_code)
+    assert response.json()["error"] == "invalid_grant"
