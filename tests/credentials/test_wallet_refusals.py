@@ -423,3 +423,22 @@ def test_concurrent_wrong_codes_are_counted_without_loss_up_to_five():
     assert WalletOffer.objects.get().tx_code_failures == wallet.TX_CODE_MAX_FAILURES
     response = token(Client(), grant_type=GRANT, **{"pre-authorized_code": code}, tx_code=tx_code)
     assert response.json()["error"] == "invalid_grant"
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_offer_page_with_its_qr_code_fits_the_repeat_visit_budget(language):
+    """Its styles are the credentials page's (weighed in tests/portal/test_page_weight.py): what
+    is new is the HTML with the QR code drawn in it, sent compressed."""
+    import gzip
+
+    learner, credential = phone_learner_credential()
+    client = Client()
+    client.force_login(learner)
+    client.cookies["django_language"] = language
+    response = client.post(
+        f"/learn/credentials/{credential.pk}/wallet-offer/", HTTP_ACCEPT_ENCODING="gzip"
+    )
+    assert response.status_code == 200
+    assert response.get("Content-Encoding") == "gzip"
+    assert len(response.content) < 15 * 1024
+    assert "<svg" in gzip.decompress(response.content).decode()

@@ -122,6 +122,8 @@ NOT_A_PAGE = {
     # POST-only actions: a GET is 405.
     "learner_credentials:visibility",
     "courses:enrol",
+    # The wallet offer page is the answer to a POST (weighed in test_wallet_refusals.py).
+    "learner_credentials:wallet_offer",
     # Files, not pages (their own size is not the page budget).
     "learners:document_download",
     "verify:credential_json",
