@@ -19,6 +19,7 @@ urlpatterns = [
         wallet.authorization_server_metadata,
         name="authorization_server_metadata",
     ),
+    path("oid4vci/offers/<str:code>", wallet.offer, name="offer"),
     path("oid4vci/token", wallet.token, name="token"),
     path("oid4vci/nonce", wallet.nonce, name="nonce"),
     path("oid4vci/credential", wallet.credential, name="credential"),

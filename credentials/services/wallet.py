@@ -16,7 +16,6 @@ OAuth/OpenID4VCI error responses.
 
 import hashlib
 import hmac
-import json
 import secrets
 import time
 from datetime import timedelta
@@ -156,10 +155,9 @@ def _tx_code_hash(offer_code_hash: str, tx_code: str) -> str:
 # --- 1. the offer --------------------------------------------------------------------------------
 
 
-def credential_offer_uri(code: str) -> str:
-    """`openid-credential-offer://?credential_offer=…` (by value: the code travels only in the
-    QR code and link the learner is shown)."""
-    offer = {
+def credential_offer(code: str) -> dict:
+    """The Credential Offer (OpenID4VCI 1.0 section 4.1.1) for a pre-authorized code."""
+    return {
         "credential_issuer": credential_issuer(),
         "credential_configuration_ids": [CONFIGURATION_ID],
         "grants": {
@@ -173,9 +171,26 @@ def credential_offer_uri(code: str) -> str:
             }
         },
     }
-    return "openid-credential-offer://?credential_offer=" + quote(
-        json.dumps(offer, separators=(",", ":"), ensure_ascii=False), safe=""
-    )
+
+
+def credential_offer_uri(code: str) -> str:
+    """`openid-credential-offer://?credential_offer_uri=…`: by reference, so the QR code stays
+    small enough for a cheap phone's camera (by value it is three times denser). The offer's
+    address carries the pre-authorized code itself (nothing else to store); it answers only while
+    the code is live, and the code alone is worth nothing without the transaction code."""
+    address = site_url(reverse("wallet:offer", args=[code]))
+    return "openid-credential-offer://?credential_offer_uri=" + quote(address, safe="")
+
+
+def credential_offer_live(code: str) -> dict | None:
+    """The offer for `code` while it can still be exchanged (unknown, used, expired: None)."""
+    live = WalletOffer.objects.filter(
+        code_hash=_hash(code),
+        redeemed_at__isnull=True,
+        expires_at__gt=timezone.now(),
+        tx_code_failures__lt=TX_CODE_MAX_FAILURES,
+    ).exists()
+    return credential_offer(code) if live else None
 
 
 @transaction.atomic

@@ -93,6 +93,18 @@ def authorization_server_metadata(request: HttpRequest) -> HttpResponse:
     return _public_json(wallet.authorization_server_metadata())
 
 
+@login_not_required
+@require_safe
+def offer(request: HttpRequest, code: str) -> HttpResponse:
+    """The Credential Offer by reference (credential_offer_uri), while its code is live."""
+    data = wallet.credential_offer_live(code)
+    if data is None:
+        return _no_store(JsonResponse({"error": "not_found"}, status=404))
+    response = _no_store(JsonResponse(data, json_dumps_params={"ensure_ascii": False}))
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 @csrf_exempt
 @login_not_required
 @require_POST

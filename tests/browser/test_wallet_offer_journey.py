@@ -60,7 +60,7 @@ def test_learner_adds_a_credential_to_a_wallet_app(new_context, live_server, wor
     ).to_be_visible()
     link = main.get_by_role("link", name=exactly(tr("Open in my wallet app", ar)))
     offer_uri = link.get_attribute("href")
-    assert offer_uri.startswith("openid-credential-offer://?credential_offer=")
+    assert offer_uri.startswith("openid-credential-offer://?credential_offer_uri=")
 
     [message] = [m for m in mail.outbox if "nour@example.org" in m.to]
     tx_code = re.search(r"^\s*(\d{6})\s*$", message.body, re.MULTILINE)[1]

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from credentials.models import CredentialStatus, EnrolmentStatus, StatusList, WalletOffer
-from credentials.services import issuance
+from credentials.services import issuance, wallet
 from portal.models import AuditEvent
 from tests.learners.factories import LearnerProfileFactory
 from tests.portal.factories import LearnerFactory, ProgrammeAdminFactory
@@ -23,7 +23,7 @@ from .vc_verifier import verify_credentials
 from .wallet_client import wallet_receive
 
 PHONE = "+962791234567"
-OFFER_LINK = re.compile(r'href="(openid-credential-offer://\?credential_offer=[^"]+)"')
+OFFER_LINK = re.compile(r'href="(openid-credential-offer://\?credential_offer_uri=[^"]+)"')
 
 
 def phone_learner_credential(name: str = "Farah Nasser"):
@@ -73,7 +73,9 @@ def test_a_wallet_receives_the_credential_bound_to_its_key_and_it_verifies(
     settings.SITE_URL = live_server.url
     learner, credential = phone_learner_credential()
     uri, tx_code = offer_from_page(learner, credential, sms_outbox)
-    offer = json.loads(parse_qs(urlsplit(uri).query)["credential_offer"][0])
+    offer_address = parse_qs(urlsplit(uri).query)["credential_offer_uri"][0]
+    assert offer_address.startswith(f"{live_server.url}/oid4vci/offers/")
+    offer = Client().get(urlsplit(offer_address).path).json()
     assert offer["credential_issuer"] == live_server.url
     assert offer["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"]["tx_code"] == {
         "input_mode": "numeric",
@@ -122,5 +124,18 @@ def test_the_offer_cannot_be_used_twice_by_the_client(
     learner, credential = phone_learner_credential()
     uri, tx_code = offer_from_page(learner, credential, sms_outbox)
     wallet_receive(uri, tx_code)
-    with pytest.raises(pytest.fail.Exception, match="invalid_grant"):
+    # The offer is gone once its code was used...
+    with pytest.raises(pytest.fail.Exception, match="status '404'"):
         wallet_receive(uri, tx_code)
+    # ...and a wallet that kept the code itself is refused at the token endpoint.
+    offer_address = parse_qs(urlsplit(uri).query)["credential_offer_uri"][0]
+    code = offer_address.rsplit("/", 1)[1]
+    replay = Client().post(
+        "/oid4vci/token",
+        {
+            "grant_type": wallet.PRE_AUTHORIZED_GRANT,
+            "pre-authorized_code": code,
+            "tx_code": tx_code,
+        },
+    )
+    assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"

@@ -76,8 +76,10 @@ def texts_with_codes() -> list[tuple[str, str]]:
 def make_offer():
     learner, credential = phone_learner_credential()
     _offer, uri = wallet.wallet_offer_create(credential=credential, acting_user=learner)
-    offer = json.loads(parse_qs(urlsplit(uri).query)["credential_offer"][0])
+    offer_address = parse_qs(urlsplit(uri).query)["credential_offer_uri"][0]
+    offer = Client().get(urlsplit(offer_address).path).json()
     code = offer["grants"][GRANT]["pre-authorized_code"]
+    assert offer_address.endswith(f"/oid4vci/offers/{code}")
     [(_to, text)] = texts_with_codes()
     tx_code = re.search(r"\b(\d{6})\b", text)[1]
     return learner, credential, code, tx_code
@@ -141,6 +143,8 @@ def test_issuer_metadata_names_the_endpoints_and_the_ob3_ldp_vc_configuration():
 
 def test_a_used_code_is_refused_as_invalid_grant(offered, access_token):
     _learner, _credential, code, tx_code = offered
+    # Its offer is gone too.
+    assert Client().get(f"/oid4vci/offers/{code}").status_code == 404
     response = token(Client(), grant_type=GRANT, **{"pre-authorized_code": code}, tx_code=tx_code)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
@@ -149,6 +153,7 @@ def test_a_used_code_is_refused_as_invalid_grant(offered, access_token):
 def test_an_expired_code_is_refused_as_invalid_grant(offered):
     _learner, _credential, code, tx_code = offered
     WalletOffer.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert Client().get(f"/oid4vci/offers/{code}").status_code == 404
     response = token(Client(), grant_type=GRANT, **{"pre-authorized_code": code}, tx_code=tx_code)
     assert response.json()["error"] == "invalid_grant"
 

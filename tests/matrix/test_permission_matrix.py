@@ -131,6 +131,8 @@ GET_MATRIX = {
     # with no session (a wallet app has none).
     "wallet:issuer_metadata": PUBLIC,
     "wallet:authorization_server_metadata": PUBLIC,
+    # An offer by reference answers only while its code is live: a made-up one is 404.
+    "wallet:offer": row(404, 404, 404, 404, 404, 404, 404),
     "wallet:token": row(405, 405, 405, 405, 405, 405, 405),
     "wallet:nonce": row(405, 405, 405, 405, 405, 405, 405),
     "wallet:credential": row(405, 405, 405, 405, 405, 405, 405),

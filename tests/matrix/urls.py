@@ -85,6 +85,7 @@ KWARGS = {
     "learner_credentials:wallet_offer": lambda w: {"pk": w.credential_a.pk},
     "wallet:issuer_metadata": lambda w: {},
     "wallet:authorization_server_metadata": lambda w: {},
+    "wallet:offer": lambda w: {"code": "not-a-live-pre-authorized-code"},
     "wallet:token": lambda w: {},
     "wallet:nonce": lambda w: {},
     "wallet:credential": lambda w: {},

@@ -100,6 +100,6 @@ def test_seed_demo_prints_a_wallet_offer_link_beside_the_verification_link(capsy
     out = capsys.readouterr().out
     credential = Credential.objects.get()
     verify_at = out.index(issuance.verification_url(credential.code))
-    offer_at = out.index("openid-credential-offer://?credential_offer=")
+    offer_at = out.index("openid-credential-offer://?credential_offer_uri=")
     assert offer_at > verify_at
     assert WalletOffer.objects.filter(credential=credential).count() == 1

@@ -39,6 +39,7 @@ PUBLIC = {
     # OpenID4VCI (decision 0026): called by wallet apps, which have no session.
     "wallet:issuer_metadata",
     "wallet:authorization_server_metadata",
+    "wallet:offer",
     "wallet:token",
     "wallet:nonce",
     "wallet:credential",
