@@ -52,7 +52,7 @@ def _public_json(data: dict) -> JsonResponse:
 
 def _qr_svg_inline(uri: str) -> str:
     qr = segno.make(uri, error="l", micro=False)
-    return qr.svg_inline(scale=3, border=4, dark="#000", light="#fff", omitsize=False)
+    return qr.svg_inline(scale=5, border=4, dark="#000", light="#fff", omitsize=False)
 
 
 @require_POST
