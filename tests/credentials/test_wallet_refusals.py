@@ -278,7 +278,7 @@ def test_a_wrong_proof_is_refused(access_token, make, error):
 
 def test_an_expired_nonce_is_invalid_nonce(access_token, monkeypatch):
     stale = wallet.nonce_new()
-    monkeypatch.setattr(wallet, "NONCE_LIFETIME_SECONDS", -1)
+    monkeypatch.setattr(wallet.common, "NONCE_LIFETIME_SECONDS", -1)
     response = credential_request(Client(), access_token, body(Holder().proof(nonce=stale)))
     assert response.json()["error"] == "invalid_nonce"
 
