@@ -37,7 +37,12 @@ vc-verifier/node_modules/.installed: vc-verifier/package.json vc-verifier/packag
 	cd vc-verifier && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-test: install vc-verifier/node_modules/.installed ## Run the whole suite (on PostgreSQL and Redis when they are reachable)
+# The wallet played by an OpenID4VCI client library (@openid4vc/openid4vci), from its lockfile.
+wallet-client/node_modules/.installed: wallet-client/package.json wallet-client/package-lock.json
+	cd wallet-client && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: install vc-verifier/node_modules/.installed wallet-client/node_modules/.installed ## Run the whole suite (on PostgreSQL and Redis when they are reachable)
 	$(PY) scripts/with_services.py $(PY) -m pytest $(PYTEST_ARGS)
 
 # The README's default set-up: SQLite (no DATABASE_URL), jobs in-process (no broker), no Redis.
@@ -46,7 +51,7 @@ test: install vc-verifier/node_modules/.installed ## Run the whole suite (on Pos
 DEFAULT_SETUP_TESTS := tests/matrix tests/browser tests/reporting tests/partners/test_review.py \
 	tests/partners/test_queue_both_databases.py tests/partners/test_queue_counts_cache.py \
 	tests/partners/test_retention.py tests/portal/test_schedules.py tests/portal/test_site_origin.py
-test-default: install vc-verifier/node_modules/.installed ## The suite's default-set-up part on SQLite, in-process jobs, no Redis
+test-default: install vc-verifier/node_modules/.installed wallet-client/node_modules/.installed ## The suite's default-set-up part on SQLite, in-process jobs, no Redis
 	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u REQUIRE_SERVICES DEFAULT_SETUP=1 \
 	  $(PY) -m pytest -m "not postgres_only" $(DEFAULT_SETUP_TESTS) $(PYTEST_ARGS)
 

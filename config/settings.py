@@ -419,6 +419,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.rollups_refresh_task",
         "schedule": timedelta(minutes=15),
     },
+    # OpenID4VCI offers, codes and tokens an hour after they expired (decision 0026).
+    "wallet-offers-purge": {
+        "task": "credentials.tasks.wallet_offers_purge_task",
+        "schedule": timedelta(hours=1),
+    },
     "credentials-reconcile": {
         "task": "credentials.tasks.credentials_reconcile_task",
         "schedule": timedelta(minutes=10),

@@ -28,6 +28,8 @@ urlpatterns = [
     path("", include("learners.urls")),
     path("verify/", include("credentials.urls_verify")),
     path("", include("credentials.urls_did")),
+    # OpenID4VCI: the issuer metadata (/.well-known/...) and the wallet's endpoints (/oid4vci/...).
+    path("", include("credentials.urls_wallet")),
     path("courses/", include("credentials.urls")),
     path("staff/", include("config.urls_staff")),
     path("reports/", include("reporting.urls")),

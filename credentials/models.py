@@ -438,3 +438,36 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return f"Credential {self.code[:6]}… ({self.status})"
+
+
+class WalletOffer(models.Model):
+    """An OpenID4VCI credential offer (pre-authorized code flow) of one credential to the
+    learner's wallet app (docs/decisions/0026-wallet-issuance.md).
+
+    Only hashes of the pre-authorized code, the transaction code and the access token are kept
+    (the codes themselves are shown or sent once). Personal data: `credential` (whose offer it
+    is) and `holder_did_hash` (a hash of the wallet's key identifier). Rows are deleted an hour
+    after they expire (wallet_offers_purge, hourly).
+    """
+
+    credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    tx_code_hash = models.CharField(max_length=64, editable=False)
+    tx_code_failures = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    # The pre-authorized code was exchanged for an access token (it is single-use).
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    # The credential went to a wallet: when, and a hash of the holder's DID.
+    issued_at = models.DateTimeField(null=True, blank=True)
+    holder_did_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("wallet offer")
+        verbose_name_plural = _("wallet offers")
+        indexes = [models.Index(fields=["credential", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Wallet offer {self.pk}"

@@ -240,6 +240,40 @@ def _in_english():
     return translation.override("en")
 
 
+def credential_for_holder(*, credential: Credential, subject_id: str) -> dict | None:
+    """The credential issued again for a holder's wallet (OpenID4VCI): the same id, achievement,
+    dates and status entry as the stored one (so revoking the credential revokes every copy),
+    with `credentialSubject.id` the holder's DID, signed as new credentials are. None when it
+    cannot be: the enrolment is gone (erased), or the key of its status list is no longer held.
+
+    The signing key is the one that signs the credential's status list: a verifier requires the
+    status list's issuer to be the credential's issuer."""
+    enrolment = (
+        Enrolment.objects.select_related("course__provider")
+        .filter(pk=credential.enrolment_id)
+        .first()
+    )
+    if enrolment is None:
+        return None
+    # The issuer of the credential's status list (our did:web, or the did:key that signed it).
+    key = signing_key_for_issuer(json.loads(credential.status_list.document)["issuer"])
+    if key is None:
+        return None
+    with _in_english():
+        document = documents.open_badge_credential(
+            credential_id=verification_url(credential.code),
+            issuer=issuer_for(key),
+            subject_name=credential.subject_name,
+            achievement=_achievement(enrolment),
+            valid_from=enrolment.completed_at or credential.issued_at,
+            status=documents.StatusEntry(
+                status_list_url(credential.status_list.number), credential.status_index
+            ),
+            subject_id=subject_id,
+        )
+    return proof.sign(document, key, created=timezone.now())
+
+
 # --- the learner's choices and revocation -------------------------------------------------------
 
 

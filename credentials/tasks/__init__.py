@@ -14,6 +14,7 @@ from .enrolments import (
     waitlist_promote_task,
 )
 from .imports import import_job_process_task, import_jobs_reconcile_task
+from .wallet import wallet_offers_purge_task
 
 __all__ = [
     "credential_issue_task",
@@ -25,4 +26,5 @@ __all__ = [
     "import_jobs_reconcile_task",
     "seat_threshold_notify_task",
     "waitlist_promote_task",
+    "wallet_offers_purge_task",
 ]

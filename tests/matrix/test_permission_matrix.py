@@ -126,6 +126,16 @@ GET_MATRIX = {
     # Learner B has no credential: their list is empty, but it is their page.
     "learner_credentials:list": LEARNER_ONLY,
     "learner_credentials:visibility": POST_ONLY,
+    "learner_credentials:wallet_offer": POST_ONLY,
+    # OpenID4VCI (decision 0026): metadata for anyone; the wallet's endpoints answer POST only,
+    # with no session (a wallet app has none).
+    "wallet:issuer_metadata": PUBLIC,
+    "wallet:authorization_server_metadata": PUBLIC,
+    # An offer by reference answers only while its code is live: a made-up one is 404.
+    "wallet:offer": row(404, 404, 404, 404, 404, 404, 404),
+    "wallet:token": row(405, 405, 405, 405, 405, 405, 405),
+    "wallet:nonce": row(405, 405, 405, 405, 405, 405, 405),
+    "wallet:credential": row(405, 405, 405, 405, 405, 405, 405),
     "learner_credentials:share_email": POST_ONLY,
     # Public verification of learner A's credential: anyone holding the link, signed in or not.
     "verify:status_list": PUBLIC,
@@ -182,6 +192,8 @@ POST_ALLOWED = {
     "programme:credential_revoke": {"admin"},
     # Only learner A, whose credential it is; learner B gets 404 like everyone else.
     "learner_credentials:visibility": {"learner_a"},
+    # Only learner A may ask for an offer of their credential.
+    "learner_credentials:wallet_offer": {"learner_a"},
     # Only learner A has a reference at the world's provider; learner B gets 404 too.
     "learner_credentials:share_email": {"learner_a"},
     "reporting:refresh": {"admin"},
@@ -202,6 +214,7 @@ OWN_URL_PREFIXES = (
     "learner_credentials:",
     "verify:",
     "did:",
+    "wallet:",
     "reporting:",
 )
 

@@ -90,3 +90,16 @@ def test_seed_demo_leaves_the_dashboards_with_figures():
     state = RefreshState.objects.get(pk=1)
     assert state.refreshed_at is not None
     assert SummaryCount.objects.exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_prints_a_wallet_offer_link_beside_the_verification_link(capsys):
+    from credentials.models import WalletOffer
+
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    credential = Credential.objects.get()
+    verify_at = out.index(issuance.verification_url(credential.code))
+    offer_at = out.index("openid-credential-offer://?credential_offer_uri=")
+    assert offer_at > verify_at
+    assert WalletOffer.objects.filter(credential=credential).count() == 1

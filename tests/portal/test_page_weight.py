@@ -123,6 +123,8 @@ NOT_A_PAGE = {
     "learner_credentials:visibility",
     "learner_credentials:share_email",
     "courses:enrol",
+    # The wallet offer page is the answer to a POST (weighed in test_wallet_refusals.py).
+    "learner_credentials:wallet_offer",
     # Files, not pages (their own size is not the page budget).
     "learners:document_download",
     "verify:credential_json",

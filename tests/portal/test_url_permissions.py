@@ -39,6 +39,13 @@ PUBLIC = {
     # The issuer's DID document (did:web): verifiers resolve the issuer with it.
     "did:document",
     "did:document_at_path",
+    # OpenID4VCI (decision 0026): called by wallet apps, which have no session.
+    "wallet:issuer_metadata",
+    "wallet:authorization_server_metadata",
+    "wallet:offer",
+    "wallet:token",
+    "wallet:nonce",
+    "wallet:credential",
     "account_login",
     "account_signup",
     "account_logout",

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from credentials.errors import CredentialNotAllowed
 from credentials.models import (
     PENDING_ENROLMENT_STATUSES,
     AccessMethod,
@@ -17,7 +18,7 @@ from credentials.models import (
     EnrolmentStatus,
     Provider,
 )
-from credentials.services import issuance
+from credentials.services import issuance, wallet
 from credentials.services.codes import access_codes_import
 from credentials.services.completions import completion_record
 from credentials.services.enrolments import enrolment_provision, enrolment_request
@@ -130,8 +131,26 @@ or add the account to an authenticator app with the secret that command prints.
                 f"The verified learner's credential for “{credential.course.title}” — anyone "
                 f"can check it, no sign-in needed:\n  {link}\n"
             )
+            self._wallet_offer(credential)
         if options.get("learners") is not None:
             bulk_seed_command.run(self, options)
+
+    def _wallet_offer(self, credential) -> None:
+        """An OpenID4VCI offer of the demo credential (decision 0026): its link, for a wallet app
+        or wallet-client/receive.mjs; the 6-digit code goes to the learner by e-mail (the console
+        e-mail backend prints it). It works for 10 minutes; the learner's credentials page makes
+        new ones."""
+        try:
+            _offer, uri = wallet.wallet_offer_create(
+                credential=credential, acting_user=credential.learner
+            )
+        except CredentialNotAllowed as error:
+            self.stdout.write(f"No wallet offer this time: {' '.join(error.messages)}\n")
+            return
+        self.stdout.write(
+            "Into a wallet app over OpenID4VCI (works once, for 10 minutes; the 6-digit code is in "
+            f"the e-mail to verified@{DEMO_DOMAIN}):\n  {uri}\n"
+        )
 
     def _partner_and_applicants(self) -> None:
         admin = User.objects.get(email=f"admin@{DEMO_DOMAIN}")
