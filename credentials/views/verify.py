@@ -26,8 +26,8 @@ from ..certificates import certificate_languages, certificate_pdf, qr_svg
 from ..models import Credential
 from ..selectors import credential_get_public, status_list_document
 from ..services.issuance import credential_check, status_list_url, verification_url
-from ..vc import didweb
 from ..sharing import certificate_links, credential_language, share_links
+from ..vc import didweb
 
 JSON_LD = "application/ld+json; charset=utf-8"
 

@@ -55,6 +55,7 @@ MAX_SEGMENTS = {
     "credentials/sms/waitlist_moved.txt": 2,
     "credentials/sms/completion_recorded.txt": 2,
     "credentials/sms/credential_issued.txt": 3,
+    "credentials/sms/wallet_code.txt": 2,
 }
 
 
@@ -73,6 +74,8 @@ def worst_context() -> dict:
         "reference": "K7QM-3XW9-PA2D",
         "position": 120,
         "verify_url": f"{SITE_URL}/verify/{'x' * 27}/",
+        "tx_code": "123456",
+        "minutes": 10,
     }
 
 
