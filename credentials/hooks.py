@@ -14,7 +14,9 @@ def register_display_name(resolver: Callable[[User], str]) -> None:
 
 
 def learner_display_name(user: User) -> str:
-    return (_display_name(user) if _display_name else "") or user.email.split("@")[0]
+    """The name the learner chose, or "" (never derived from an address: it may be their real
+    one, or an internal placeholder holding a login code)."""
+    return (_display_name(user) if _display_name else "").strip()
 
 
 def learner_chosen_name(user: User) -> str:

@@ -124,9 +124,14 @@ class AccountAdapter(DefaultAccountAdapter):
     # No text for unknown or already registered numbers: it would let anyone make the portal
     # send paid messages to any number (and the page already says the same as for a real one).
     def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
+        # Nothing is sent, but the number's SMS allowance is used up exactly as a real code
+        # would use it: otherwise "too many codes" would come only for numbers with an account
+        # (decision 0015).
+        ratelimit.consume(context.request, action="send_sms", key=phone)
         return None
 
     def send_account_already_exists_sms(self, phone: str) -> None:
+        ratelimit.consume(context.request, action="send_sms", key=phone)  # as above
         return None
 
 

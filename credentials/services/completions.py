@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,7 +14,7 @@ from portal.models import User
 from portal.services import audit_record
 
 from ..errors import EnrolmentNotAllowed
-from ..models import Course, Enrolment, EnrolmentStatus, Provider
+from ..models import Course, Enrolment, EnrolmentStatus, LearnerReference, Provider
 from ..signals import enrolment_completed
 from .notifications import enrolment_learner_notify
 from .references import learner_id_by_reference
@@ -42,12 +42,23 @@ def completion_enrolments(
     if domain and email_domain.lower() == domain:
         learner_id = learner_id_by_reference(provider=provider, text=local)
         return enrolments.filter(learner_id=learner_id) if learner_id else enrolments.none()
+    address = value.strip()
+    if address.lower().endswith("@" + settings.NO_EMAIL_DOMAIN):
+        return enrolments.none()  # an internal placeholder is nobody's address
     # The learner first, by the index on UPPER(email): as one join, the planner may scan
     # the provider's enrolments instead.
-    learner_ids = list(
-        User.objects.filter(email__iexact=value.strip()).values_list("pk", flat=True)
+    learner_ids = list(User.objects.filter(email__iexact=address).values_list("pk", flat=True))
+    if not learner_ids:
+        return enrolments.none()
+    # Only where this provider was given the address: the learner chose to share it, or the
+    # enrolment began before references (its reference was made after it, by the migration, or
+    # there is none). Otherwise a provider could confirm a guessed address of a learner it
+    # knows only by reference (decision 0022).
+    references = LearnerReference.objects.filter(
+        provider=provider, learner_id=OuterRef("learner_id")
     )
-    return enrolments.filter(learner_id__in=learner_ids) if learner_ids else enrolments.none()
+    given = references.filter(Q(share_email=True) | Q(created_at__gt=OuterRef("activated_at")))
+    return enrolments.filter(learner_id__in=learner_ids).filter(Exists(given) | ~Exists(references))
 
 
 def completion_enrolment_find(

@@ -256,7 +256,9 @@ def credential_for_holder(*, credential: Credential, subject_id: str) -> dict | 
     if enrolment is None:
         return None
     # The issuer of the credential's status list (our did:web, or the did:key that signed it).
-    key = signing_key_for_issuer(json.loads(credential.status_list.document)["issuer"])
+    key = signing_key_for_issuer(
+        json.loads(credential.status_list.document)["issuer"], trusted_only=True
+    )
     if key is None:
         return None
     with _in_english():

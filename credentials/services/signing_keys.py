@@ -132,17 +132,21 @@ def signing_key_current() -> tuple[IssuerKey, SigningKey]:
     raise IntegrityError("Could not settle on the current signing key.")
 
 
-def signing_key_for_issuer(did: str) -> SigningKey | None:
+def signing_key_for_issuer(did: str, *, trusted_only: bool = False) -> SigningKey | None:
     """A key that may sign a status list published by `did`: for our did:web, the current key;
     for a did:key, that very key (a verifier requires the list's issuer to be the credential's),
-    if the portal still has its private part."""
+    if the portal still has its private part. `trusted_only`: never a key marked compromised
+    (for new credentials, such as a wallet's copy; a status list must still be re-signed with
+    it, or its revocations could not be published)."""
     _record, current = signing_key_current()
     if did == current.did:
         return current
     if did.startswith("did:web:"):
         return None  # a did:web the portal no longer answers for
     record = IssuerKey.objects.filter(did=did).first()
-    return _private_key(record) if record is not None else None
+    if record is None or (trusted_only and record.compromised_since is not None):
+        return None
+    return _private_key(record)
 
 
 def public_key_of_ours(verification_method: str):

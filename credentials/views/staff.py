@@ -83,7 +83,11 @@ def enrolment_revoke_view(request: HttpRequest, slug: str, pk: int) -> HttpRespo
             messages.success(
                 request,
                 _("Access to %(course)s was withdrawn from %(email)s.")
-                % {"course": enrolment.course.title, "email": enrolment.learner.email},
+                % {
+                    "course": enrolment.course.title,
+                    # Never an internal placeholder (it would hold a login code).
+                    "email": enrolment.learner.email_shown or _("this learner"),
+                },
             )
             return redirect("seats:enrolments", slug=partner.slug)
     return render(

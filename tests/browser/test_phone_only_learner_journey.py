@@ -125,11 +125,11 @@ def test_phone_only_learner_from_sign_up_to_credential_in_arabic_without_javascr
     enrolment = Enrolment.objects.get(learner=learner)
     assert enrolment.status == EnrolmentStatus.ACTIVE
 
-    # The provider reports the completion (the learner has no e-mail: it names the enrolment's
-    # learner by the address the portal gave the provider).
+    # The provider reports the completion (the learner has no e-mail: the voucher provider names
+    # the learner by the code it was given).
     response = Client().post(
         "/api/v1/completions/",
-        json.dumps({"email": learner.email, "course_id": "DA-101"}),
+        json.dumps({"code": "VCH-7Q2M-88KD", "course_id": "DA-101"}),
         content_type="application/json",
         headers={"Authorization": f"Api-Key {world['key']}"},
     )

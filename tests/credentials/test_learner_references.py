@@ -510,6 +510,51 @@ def test_a_completion_by_email_still_works(client, provider_and_key):
     assert enrolment.status == EnrolmentStatus.COMPLETED
 
 
+def test_a_provider_cannot_confirm_a_guessed_address_of_a_learner_it_knows_by_reference(
+    client, provider_and_key
+):
+    """Enrolled since references exist, without sharing their address: a report by that address
+    finds nothing (and changes nothing), exactly like an unknown address; once the learner
+    chooses to share it with this provider, it names them."""
+    provider, key = provider_and_key
+    course = CourseFactory(provider=provider, external_id="ML-101")
+    learner = LearnerFactory(email="amina@example.org")
+    reference = LearnerReference.objects.create(
+        learner=learner,
+        provider=provider,
+        reference="K7QM3XW9PA2D",
+        created_at=timezone.now() - timedelta(minutes=1),
+    )
+    enrolment = EnrolmentFactory(
+        learner=learner, course=course, status=EnrolmentStatus.ACTIVE, activated_at=timezone.now()
+    )
+    guessed = post(client, key, {"email": "Amina@example.org", "course_id": "ML-101"}).json()
+    unknown = post(client, key, {"email": "nobody@example.org", "course_id": "ML-101"}).json()
+
+    assert guessed["result"] == unknown["result"] == "not_found"
+    assert guessed["detail"] == unknown["detail"]
+    enrolment.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.ACTIVE
+
+    reference.share_email = True
+    reference.save(update_fields=["share_email"])
+    shared = post(client, key, {"email": "amina@example.org", "course_id": "ML-101"}).json()
+    assert shared["result"] == "completed"
+
+
+def test_an_internal_placeholder_address_names_nobody(client, provider_and_key):
+    provider, key = provider_and_key
+    course = CourseFactory(provider=provider, external_id="ML-101")
+    placeholder = f"abcd2345@{django_settings.NO_EMAIL_DOMAIN}"
+    enrolment = active_with_reference(course, "K7QM3XW9PA2D", email=placeholder)
+
+    answer = post(client, key, {"email": placeholder, "course_id": "ML-101"}).json()
+
+    assert answer["result"] == "not_found"
+    enrolment.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.ACTIVE
+
+
 def test_the_fake_provider_reports_completions_by_the_references_it_was_given(
     client, partner, fake_provider, programme_admin, django_capture_on_commit_callbacks
 ):

@@ -7,15 +7,17 @@ import json
 import re
 import time
 from datetime import timedelta
+from io import StringIO
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from credentials.models import WalletOffer
+from credentials.models import CredentialStatus, IssuerKey, WalletOffer
 from credentials.services import issuance, wallet
 from credentials.vc import multibase
 from portal.models import AuditEvent, OutboxMessage
@@ -262,11 +264,21 @@ def _other_key_signature(holder):
         (lambda h: h.proof(nonce=None), "invalid_proof"),
         (lambda h: h.proof(aud="https://evil.example.org"), "invalid_proof"),
         (lambda h: h.proof(iat=int(time.time()) - 3600), "invalid_proof"),
+        (lambda h: h.proof(iat=float("nan")), "invalid_proof"),
         (lambda h: h.proof(typ="JWT"), "invalid_proof"),
         (_other_key_signature, "invalid_proof"),
         (lambda h: "not.a.jwt", "invalid_proof"),
     ],
-    ids=["wrong-nonce", "no-nonce", "bad-audience", "old-iat", "wrong-typ", "wrong-key", "garbage"],
+    ids=[
+        "wrong-nonce",
+        "no-nonce",
+        "bad-audience",
+        "old-iat",
+        "nan-iat",
+        "wrong-typ",
+        "wrong-key",
+        "garbage",
+    ],
 )
 def test_a_wrong_proof_is_refused(access_token, make, error):
     response = credential_request(Client(), access_token, body(make(Holder())))
@@ -293,8 +305,22 @@ def test_an_expired_nonce_is_invalid_nonce(access_token, monkeypatch):
         ),
         ({"proofs": {"jwt": ["x"]}}, "invalid_credential_request"),
         ([], "invalid_credential_request"),
+        (
+            {
+                "format": "ldp_vc",
+                "credential_definition": {"type": [{}]},
+                "proofs": {"jwt": ["x"]},
+            },
+            "invalid_credential_request",
+        ),
     ],
-    ids=["missing-proof", "unknown-configuration", "no-configuration", "not-an-object"],
+    ids=[
+        "missing-proof",
+        "unknown-configuration",
+        "no-configuration",
+        "not-an-object",
+        "type-not-strings",
+    ],
 )
 def test_malformed_credential_requests_are_refused(access_token, request_body, error):
     response = credential_request(Client(), access_token, request_body)
@@ -447,3 +473,23 @@ def test_the_offer_page_with_its_qr_code_fits_the_repeat_visit_budget(language):
     assert response.get("Content-Encoding") == "gzip"
     assert len(response.content) < 15 * 1024
     assert "<svg" in gzip.decompress(response.content).decode()
+
+
+def test_a_did_key_marked_compromised_signs_no_more_wallet_copies(settings):
+    """Under did:key a wallet's copy is signed by the key of the credential's status list; once
+    that key is marked compromised, it signs nothing new, even for a credential issued before
+    the compromise (and so not revoked)."""
+    settings.CREDENTIAL_ISSUER_DID = "did:key"
+    _learner, credential, code, tx_code = make_offer()
+    key_id = IssuerKey.objects.get(did=credential.issuer_key.did).key_id
+    access = token(Client(), grant_type=GRANT, **{"pre-authorized_code": code}, tx_code=tx_code)
+    assert access.status_code == 200
+    since = (timezone.now() + timedelta(minutes=1)).isoformat()
+    call_command("rotate_signing_key", "--compromised", key_id, "--since", since, stdout=StringIO())
+    credential.refresh_from_db()
+    assert credential.status == CredentialStatus.ISSUED  # signed before `since`: not revoked
+
+    response = credential_request(Client(), access.json()["access_token"], body(Holder().proof()))
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "credential_request_denied"

@@ -322,6 +322,25 @@ def test_no_sms_is_sent_to_an_unknown_number(client, gateway):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("has_account", [True, False])
+def test_the_per_number_limit_answers_the_same_with_or_without_an_account(
+    gateway, settings, has_account
+):
+    """Asking for sign-in codes again and again gets the same answers for a number with an
+    account and one without: the limit does not tell them apart (decision 0015)."""
+    settings.ACCOUNT_RATE_LIMITS = {
+        **settings.ACCOUNT_RATE_LIMITS,
+        "request_login_code": "100/m/ip,100/m/key",
+    }
+    if has_account:
+        LearnerFactory(phone=JORDAN_MOBILE, phone_verified=True)
+    url = reverse("account_request_login_code")
+    answers = [Client().post(url, {"phone": JORDAN_MOBILE}).status_code for _ in range(7)]
+    assert answers == [302] * 5 + [200] * 2
+    assert len(gateway.messages_to(JORDAN_MOBILE)) == (5 if has_account else 0)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_requesting_too_many_sign_in_codes_gets_a_clear_message(gateway):
     LearnerFactory(phone=JORDAN_MOBILE, phone_verified=True)
     url = reverse("account_request_login_code")

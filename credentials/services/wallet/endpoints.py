@@ -2,6 +2,7 @@
 (holder-bound, once per token)."""
 
 import hmac
+import math
 import secrets
 import time
 
@@ -145,7 +146,10 @@ def _check_configuration(body: dict) -> None:
     definition = body.get("credential_definition") or {}
     if body.get("format") != "ldp_vc" or not isinstance(definition, dict):
         raise WalletError("invalid_credential_request", "credential_configuration_id is missing")
-    if set(definition.get("type") or []) != set(CREDENTIAL_TYPE):
+    types = definition.get("type") or []
+    if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
+        raise WalletError("invalid_credential_request", "credential_definition.type is a list")
+    if set(types) != set(CREDENTIAL_TYPE):
         raise WalletError("unknown_credential_configuration")
 
 
@@ -161,7 +165,7 @@ def holder_from_proof(jwt) -> str:
     if credential_issuer() not in audiences:
         raise WalletError("invalid_proof", "aud must be the credential issuer")
     issued = claims.get("iat")
-    if not isinstance(issued, int | float) or isinstance(issued, bool):
+    if not isinstance(issued, int | float) or isinstance(issued, bool) or not math.isfinite(issued):
         raise WalletError("invalid_proof", "iat is missing")
     if abs(time.time() - issued) > PROOF_CLOCK_SKEW_SECONDS:
         raise WalletError("invalid_proof", "iat is too far from now")
