@@ -104,10 +104,16 @@ def check_import_job(client: Client, job: ImportJob, job_url: str, errors_url: s
     assert all(row.processed_at is not None and row.result for row in rows)
     assert not [row for row in rows if row.message == "internal_error"], "a line met a bug"
     assert all(reason_text(row.message).strip() for row in rows)
-    for url in [job_url, errors_url]:
-        page = client.get(url)
-        assert page.status_code == 200, url
-        assert_escaped(page)
+    page = client.get(job_url)
+    assert page.status_code == 200, job_url
+    assert_escaped(page)
+    # The problem report gives the lines back as they were written (the person fixes their
+    # file with it): a download that no browser renders, never markup.
+    report = client.get(errors_url)
+    assert report.status_code == 200, errors_url
+    assert report["Content-Type"].startswith("text/csv")
+    assert report["Content-Disposition"].startswith("attachment;")
+    assert report["X-Content-Type-Options"] == "nosniff"
 
 
 def test_hostile_completion_files(place):

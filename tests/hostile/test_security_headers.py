@@ -17,7 +17,13 @@ from tests.matrix.urls import url_for
 from tests.matrix.world import ROLES
 
 # Public answers that hold nothing personal and are meant to be cached by anyone.
-DELIBERATELY_PUBLIC = {"verify:credential_qr", "verify:status_list"}
+DELIBERATELY_PUBLIC = {
+    "verify:credential_qr",
+    "verify:status_list",
+    # The issuer's DID document: public keys only, resolved by any verifier (decision 0025).
+    "did:document",
+    "did:document_at_path",
+}
 # Public pages that show a person's data (the credential holder's name).
 PUBLIC_PERSONAL = {"verify:credential", "verify:credential_json", "verify:credential_pdf"}
 ONE_YEAR = 365 * 24 * 60 * 60
