@@ -13,12 +13,7 @@ def register_display_name(resolver: Callable[[User], str]) -> None:
     _display_name = resolver
 
 
-def learner_display_name(user: User) -> str:
-    """The name the learner chose, or "" (never derived from an address: it may be their real
-    one, or an internal placeholder holding a login code)."""
-    return (_display_name(user) if _display_name else "").strip()
-
-
 def learner_chosen_name(user: User) -> str:
-    """Only the name the learner chose (never derived from the e-mail): for credentials."""
+    """Only the name the learner chose, or "" — never derived from an address (it may be their
+    real one, or an internal placeholder holding a login code): for providers and credentials."""
     return (_display_name(user) if _display_name else "").strip()

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from ..adapters import api_enrol, provider_payload
 from ..errors import NoCodesLeft
-from ..hooks import learner_display_name
+from ..hooks import learner_chosen_name
 from ..models import AccessCode, AccessMethod, Enrolment, Provider
 from .references import learner_reference_get_or_create, provider_email_for
 
@@ -37,7 +37,7 @@ def access_grant(*, enrolment: Enrolment, provider: Provider) -> tuple[str, str]
         return enrolment.course.link, ""
     if provider.access_method == AccessMethod.API:
         payload = provider_payload(
-            name=learner_display_name(enrolment.learner),
+            name=learner_chosen_name(enrolment.learner),
             # Never the learner's own address unless they chose to share it with this provider,
             # never an empty or placeholder one: a pseudonymous one, or none at all.
             email=provider_email_for(

@@ -39,7 +39,6 @@ ENROLMENT_EVENTS = {
         "credentials/sms/waitlist_moved.txt",
     ),
 }
-ENROLMENT_TEMPLATES = {event: email for event, (_kind, email, _sms) in ENROLMENT_EVENTS.items()}
 
 
 def _learner_reference(enrolment: Enrolment) -> str:
